@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * lmscope's command line: parses flags (meow), resolves the model, runs one command. Every user
+ * error ends here as one line on stderr and exit code 2; nothing below prints a stack trace.
+ */
+import meow from 'meow';
+import {runCommand} from './source/cli/run.js';
+import {reportError} from './source/cli/exit.js';
+
+const cli = meow(
+	`
+  Usage
+    $ lmscope [PROMPT]                      run \`trace\` on PROMPT (the inspector comes next)
+    $ lmscope trace "PROMPT" [flags]        one forward pass: tokens, next-token distribution,
+                                            and per layer the residual norm, the most-attended
+                                            token of each head and the logit-lens prediction
+    $ lmscope generate "PROMPT" [flags]     stream a continuation token by token
+    $ lmscope graph [MODEL]                 show what graph discovery found in an ONNX model
+
+  Model
+    --model, -m PATH        a folder (model.onnx or onnx/model.onnx, tokenizer.json,
+                            tokenizer_config.json, config.json) or a .onnx file;
+                            default: the model shipped in models/default
+    --tokenizer DIR         tokenizer folder, for a bare .onnx file
+    --prompt-file FILE      read the prompt from a UTF-8 file instead of the argument
+
+  trace
+    --top-k K               how many next-token and logit-lens candidates (default 5)
+    --json                  print the whole summary as JSON (also for \`graph\`)
+
+  generate
+    --max-new-tokens N      tokens to generate (default 40)
+    --temperature T         0 = greedy (default); > 0 samples from softmax(logits / T)
+    --top-k K               sample only from the K most likely tokens (0 = off, default)
+    --top-p P               sample from the smallest set with probability >= P (default 1 = off)
+    --seed S                random seed, so sampled runs can be replayed (default 0)
+
+  General
+    --verbose               per-token probabilities in \`generate\`; ONNX Runtime's own log;
+                            stack traces of internal errors
+    --help                  this text
+    --version               the version
+
+  Examples
+    $ lmscope trace "In the beginning God created"
+    $ lmscope generate "And the king said unto" --max-new-tokens 30 --temperature 0.8 --seed 7
+    $ lmscope graph ./my-gpt2-export
+`,
+	{
+		importMeta: import.meta,
+		allowUnknownFlags: false,
+		flags: {
+			model: {type: 'string', shortFlag: 'm'},
+			tokenizer: {type: 'string'},
+			promptFile: {type: 'string'},
+			topK: {type: 'number'},
+			json: {type: 'boolean', default: false},
+			maxNewTokens: {type: 'number', default: 40},
+			temperature: {type: 'number', default: 0},
+			topP: {type: 'number', default: 1},
+			seed: {type: 'number', default: 0},
+			verbose: {type: 'boolean', default: false},
+		},
+	},
+);
+
+process.stdout.on('error', error => {
+	// `lmscope generate ... | head` closes the pipe early: that is not an error.
+	if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+	throw error;
+});
+
+try {
+	await runCommand(cli.input, cli.flags);
+} catch (error) {
+	process.exitCode = reportError(error, cli.flags.verbose);
+}

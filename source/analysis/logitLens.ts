@@ -1,0 +1,44 @@
+/**
+ * Logit lens (nostalgebraist, 2020): what each layer's residual stream would predict if the
+ * network stopped there, found by applying the model's own final norm and unembedding to it.
+ * Row 0 is the embeddings; row l+1 is after block l; the last row equals the model's output.
+ */
+import type {Trace} from '../model/trace.js';
+import {softmax, topK, type Candidate} from './distribution.js';
+
+/** Applies the final norm + unembedding to [n, width] rows; undefined when the model has no separable lens. */
+export type LensFunction = (rows: Float32Array, n: number) => Promise<Float32Array | undefined>;
+
+export interface LensRow {
+	/** 0 = embeddings, l + 1 = after block l. */
+	layer: number;
+	top: Candidate[];
+}
+
+export async function logitLens(trace: Trace, lens: LensFunction, position: number, k = 5): Promise<LensRow[] | undefined> {
+	const lensAll = await logitLensAll(trace, lens, [position], k);
+	return lensAll?.[0];
+}
+
+/** The lens at several positions in one batched run: result[i] belongs to positions[i]. */
+export async function logitLensAll(trace: Trace, lens: LensFunction, positions: number[], k = 5): Promise<LensRow[][] | undefined> {
+	const residual = trace.residual;
+	if (!residual) throw new Error('logit lens needs the residual stream: run the trace with {residual: true}');
+	const width = trace.width;
+	const layers = residual.length;
+	const rows = new Float32Array(positions.length * layers * width);
+	positions.forEach((position, p) => {
+		const row = position - trace.start;
+		if (row < 0 || row >= trace.rows) throw new RangeError(`position ${position} is not in this trace`);
+		residual.forEach((stream, l) => rows.set(stream.subarray(row * width, (row + 1) * width), (p * layers + l) * width));
+	});
+	const logits = await lens(rows, positions.length * layers);
+	if (!logits) return undefined;
+	const vocab = logits.length / (positions.length * layers);
+	return positions.map((_, p) =>
+		residual.map((_, l) => {
+			const offset = (p * layers + l) * vocab;
+			return {layer: l, top: topK(softmax(logits.subarray(offset, offset + vocab)), k)};
+		}),
+	);
+}

@@ -1,0 +1,70 @@
+/** Dispatch a parsed command line to its command. */
+import {UserError} from '../errors.js';
+import {LanguageModel} from '../model/languageModel.js';
+import {loadGraph} from '../model/loadGraph.js';
+import {resolveModel} from '../model/resolve.js';
+import {generateCommand} from './generateCommand.js';
+import {graphCommand} from './graphCommand.js';
+import {promptFrom} from './promptInput.js';
+import {traceCommand} from './traceCommand.js';
+
+export interface Flags {
+	model?: string;
+	tokenizer?: string;
+	promptFile?: string;
+	topK?: number;
+	json: boolean;
+	maxNewTokens: number;
+	temperature: number;
+	topP: number;
+	seed: number;
+	verbose: boolean;
+}
+
+export const DEFAULT_PROMPT = 'In the beginning God created';
+const COMMANDS = new Set(['trace', 'generate', 'graph']);
+
+export async function runCommand(input: string[], flags: Flags): Promise<void> {
+	const [first, ...rest] = input;
+	const command = first !== undefined && COMMANDS.has(first) ? first : undefined;
+	const args = command ? rest : input;
+	if (args.length > 1) {
+		throw new UserError(`expected one prompt argument but got ${args.length}: quote the prompt ("lmscope ${command ?? 'trace'} \\"The king said\\"")`);
+	}
+	validate(flags);
+	const out = (text: string) => process.stdout.write(text);
+	const note = (text: string) => process.stderr.write(`${text}\n`);
+
+	if (command === 'graph') {
+		const files = resolveModel(args[0] ?? flags.model, flags.tokenizer, {needTokenizer: false});
+		out(`${graphCommand(files.onnx, loadGraph(files), flags.json)}\n`);
+		return;
+	}
+	// Read the prompt before loading the model: a bad prompt file should fail fast.
+	const prompt = promptFrom({positional: args[0], file: flags.promptFile, fallback: command ? undefined : DEFAULT_PROMPT});
+	const model = await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose});
+	if (command === 'generate') {
+		await generateCommand(
+			model,
+			prompt,
+			{
+				maxNewTokens: flags.maxNewTokens,
+				verbose: flags.verbose,
+				sampling: {temperature: flags.temperature, topK: flags.topK ?? 0, topP: flags.topP, seed: flags.seed},
+			},
+			out,
+			note,
+		);
+		return;
+	}
+	out(`${await traceCommand(model, prompt, {topK: flags.topK ?? 5, json: flags.json})}\n`);
+}
+
+function validate(flags: Flags): void {
+	const isInt = (v: number) => Number.isInteger(v);
+	if (flags.topK !== undefined && (!isInt(flags.topK) || flags.topK < 0)) throw new UserError(`--top-k must be a whole number >= 0, got ${flags.topK}`);
+	if (!isInt(flags.maxNewTokens) || flags.maxNewTokens < 1) throw new UserError(`--max-new-tokens must be a whole number >= 1, got ${flags.maxNewTokens}`);
+	if (!(flags.temperature >= 0)) throw new UserError(`--temperature must be >= 0 (0 = greedy), got ${flags.temperature}`);
+	if (!(flags.topP > 0 && flags.topP <= 1)) throw new UserError(`--top-p must be in (0, 1], got ${flags.topP}`);
+	if (!isInt(flags.seed)) throw new UserError(`--seed must be a whole number, got ${flags.seed}`);
+}

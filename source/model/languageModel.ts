@@ -1,0 +1,252 @@
+/**
+ * A loaded language model: tokenizer, discovered graph map, an instrumented ONNX Runtime session
+ * that returns internals on request, and a lazily built "lens" session for the logit lens.
+ * The only module that talks to ONNX Runtime.
+ */
+import * as ort from 'onnxruntime-node';
+import {UserError, firstLine} from '../errors.js';
+import type {GraphMap} from './graphMap.js';
+import {instrumentModel, lensModel} from './instrument.js';
+import {loadGraph} from './loadGraph.js';
+import {readModelConfig, type ModelConfig} from './modelConfig.js';
+import {GraphIndex, serializeModel, type ModelProto} from './onnxGraph.js';
+import type {ModelFiles} from './resolve.js';
+import {loadTokenizer, type Tokenizer} from './tokenizer.js';
+import {wantsAttention, type Trace, type Want} from './trace.js';
+
+export interface LoadOptions {
+	verbose?: boolean;
+}
+
+export interface ModelInfo {
+	name: string;
+	file: string;
+	layers: number;
+	heads: number;
+	width: number;
+	vocabSize: number;
+	context?: number;
+	provider: string;
+	hasCache: boolean;
+}
+
+type Feeds = Record<string, ort.Tensor>;
+
+export class LanguageModel {
+	private lensSession?: Promise<ort.InferenceSession | undefined>;
+	private plainSession?: Promise<ort.InferenceSession>;
+
+	private constructor(
+		readonly files: ModelFiles,
+		readonly info: ModelInfo,
+		readonly map: GraphMap,
+		readonly tokenizer: Tokenizer,
+		readonly config: ModelConfig,
+		private readonly proto: ModelProto,
+		private readonly index: GraphIndex,
+		private readonly session: ort.InferenceSession,
+		private readonly options: LoadOptions,
+		private readonly cacheShape: Array<readonly number[]>,
+	) {}
+
+	static async load(files: ModelFiles, options: LoadOptions = {}): Promise<LanguageModel> {
+		setLogLevel(options.verbose);
+		const config = readModelConfig(files.configFile);
+		const tokenizer = await loadTokenizer(files.tokenizerDir);
+		const {proto, index, map} = loadGraph(files);
+		if (map.inputs.unknown.length > 0) {
+			throw new UserError(`${files.onnx} has inputs lmscope cannot fill: ${map.inputs.unknown.join(', ')}; name them in an issue or re-export with input_ids, attention_mask, position_ids and past_key_values.N.key/value`);
+		}
+		const session = await createSession(serializeModel(instrumentModel(proto, map)), files.onnx, options);
+		const cacheShape = map.inputs.cache.map(({past}) => cacheDims(index, past, config));
+		const heads = config.heads ?? cacheShape[0]?.[1] ?? 0;
+		const info: ModelInfo = {
+			name: files.name,
+			file: files.onnx,
+			layers: map.layers.length,
+			heads,
+			width: config.width ?? 0,
+			vocabSize: map.embeddingRows || config.vocabSize || tokenizer.vocabSize,
+			context: config.context ?? positionRows(index, map),
+			provider: 'cpu',
+			hasCache: map.inputs.cache.length > 0,
+		};
+		return new LanguageModel(files, info, map, tokenizer, config, proto, index, session, options, cacheShape);
+	}
+
+	get eosTokenId(): number | undefined {
+		return this.tokenizer.eosTokenId ?? this.config.eosTokenId;
+	}
+
+	/** Tokenize a prompt, checking it fits the model's embedding and context. */
+	encode(text: string, what = 'the prompt'): number[] {
+		if (text.length === 0) throw new UserError(`${what} is empty: give some text to run the model on`);
+		const ids = this.tokenizer.encode(text);
+		if (ids.length === 0) throw new UserError(`${what} produced no tokens: give some text to run the model on`);
+		const rows = this.map.embeddingRows;
+		const bad = rows > 0 ? ids.find(id => id >= rows) : undefined;
+		if (bad !== undefined) {
+			throw new UserError(
+				`${this.files.tokenizerDir}/tokenizer.json does not match ${this.files.onnx}: token ${JSON.stringify(this.tokenizer.piece(bad))} has id ${bad} but the model's vocabulary has ${rows} tokens; use the tokenizer the model was trained with (--tokenizer DIR)`,
+			);
+		}
+		this.checkLength(ids.length, what);
+		return ids;
+	}
+
+	checkLength(length: number, what = 'the prompt'): void {
+		const context = this.info.context;
+		if (context !== undefined && length > context) {
+			throw new UserError(`${what} is ${length} tokens but ${this.info.name} takes at most ${context}: shorten it`);
+		}
+	}
+
+	/** One forward pass over `ids` with no cache. */
+	async forward(ids: number[], want: Want = {logits: 'all'}): Promise<Trace> {
+		return (await this.run(ids, 0, this.emptyCache(), want)).trace;
+	}
+
+	/**
+	 * Run `newIds` at positions start.. with the given cache (from earlier tokens); returns the
+	 * trace of the new rows and the cache extended by them.
+	 */
+	async run(newIds: number[], start: number, cache: ort.Tensor[], want: Want, allIds?: number[]): Promise<{trace: Trace; cache: ort.Tensor[]}> {
+		const inputs = this.map.inputs;
+		const total = start + newIds.length;
+		this.checkLength(total, 'the sequence');
+		const feeds: Feeds = {[inputs.inputIds]: this.intTensor(newIds, [1, newIds.length])};
+		if (inputs.attentionMask) feeds[inputs.attentionMask] = this.intTensor(new Array(total).fill(1), [1, total]);
+		if (inputs.positionIds) {
+			feeds[inputs.positionIds] = this.intTensor(newIds.map((_, i) => start + i), [1, newIds.length]);
+		}
+		inputs.cache.forEach(({past}, i) => {
+			feeds[past] = cache[i]!;
+		});
+		const fetch = [this.map.logits, ...inputs.cache.map(c => c.present)];
+		const layers = this.map.layers;
+		layers.forEach((layer, l) => {
+			if (wantsAttention(want, l)) fetch.push(layer.attention);
+			if (want.residual) fetch.push(layer.residual);
+			if (want.mlp) fetch.push(layer.mlp);
+		});
+		if (want.residual) fetch.push(this.map.embedding);
+		let out: ort.InferenceSession.OnnxValueMapType;
+		try {
+			out = await this.session.run(feeds, [...new Set(fetch)], {logSeverityLevel: this.options.verbose ? 2 : 3});
+		} catch (error) {
+			throw new UserError(`${this.files.onnx} failed to run (${firstLine(error)}): the export may not match lmscope's inputs; see \`lmscope graph\``);
+		}
+		const logitsTensor = out[this.map.logits]!;
+		const vocabSize = Number(logitsTensor.dims.at(-1));
+		const rows = newIds.length;
+		let logits = logitsTensor.data as Float32Array;
+		const lastOnly = want.logits !== 'all';
+		if (lastOnly) logits = logits.slice((rows - 1) * vocabSize, rows * vocabSize);
+		const floats = (name: string) => (out[name] ? (out[name]!.data as Float32Array) : undefined);
+		const firstAttention = layers.map(l => out[l.attention]).find(Boolean);
+		const residual = want.residual ? [this.map.embedding, ...layers.map(l => l.residual)].map(n => floats(n)!) : undefined;
+		const mlp = want.mlp ? layers.map(l => floats(l.mlp)!) : undefined;
+		const trace: Trace = {
+			ids: allIds ?? newIds,
+			start,
+			rows,
+			vocabSize,
+			logits,
+			logitsRows: lastOnly ? 1 : rows,
+			attention: layers.map(l => floats(l.attention)),
+			heads: firstAttention ? Number(firstAttention.dims[1]) : this.info.heads,
+			residual,
+			width: residual ? residual[0]!.length / rows : this.info.width,
+			mlp,
+			inner: mlp ? mlp[0]!.length / rows : 0,
+		};
+		return {trace, cache: inputs.cache.map(c => out[c.present]!)};
+	}
+
+	/** Past key/values of length 0, to start a sequence. */
+	emptyCache(): ort.Tensor[] {
+		return this.cacheShape.map(dims => new ort.Tensor('float32', new Float32Array(0), [...dims]));
+	}
+
+	/**
+	 * Logit lens: the model's own final norm and unembedding applied to residual-stream rows
+	 * ([n, width] flat). Returns logits [n, vocab], or undefined when the graph's logits depend on
+	 * more than the final residual stream.
+	 */
+	async lensLogits(rows: Float32Array, n: number): Promise<Float32Array | undefined> {
+		this.lensSession ??= (async () => {
+			const lens = lensModel(this.proto, this.index, this.map);
+			return lens ? createSession(serializeModel(lens), `${this.files.onnx} (logit lens)`, this.options) : undefined;
+		})();
+		const session = await this.lensSession;
+		if (!session) return undefined;
+		const width = rows.length / n;
+		const input = session.inputNames[0]!;
+		const out = await session.run({[input]: new ort.Tensor('float32', rows, [1, n, width])});
+		return out[session.outputNames[0]!]!.data as Float32Array;
+	}
+
+	/** The model as exported, with no outputs added (for measuring instrumentation overhead). */
+	async forwardPlain(ids: number[]): Promise<Float32Array> {
+		this.plainSession ??= createSession(serializeModel(this.proto), this.files.onnx, this.options);
+		const session = await this.plainSession;
+		const inputs = this.map.inputs;
+		const feeds: Feeds = {[inputs.inputIds]: this.intTensor(ids, [1, ids.length])};
+		if (inputs.attentionMask) feeds[inputs.attentionMask] = this.intTensor(ids.map(() => 1), [1, ids.length]);
+		if (inputs.positionIds) feeds[inputs.positionIds] = this.intTensor(ids.map((_, i) => i), [1, ids.length]);
+		const empty = this.emptyCache();
+		inputs.cache.forEach(({past}, i) => {
+			feeds[past] = empty[i]!;
+		});
+		const out = await session.run(feeds, [this.map.logits]);
+		return out[this.map.logits]!.data as Float32Array;
+	}
+
+	private intTensor(values: number[], dims: number[]): ort.Tensor {
+		if (this.map.inputs.integerType === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+		return new ort.Tensor('int64', BigInt64Array.from(values, v => BigInt(v)), dims);
+	}
+}
+
+function setLogLevel(verbose?: boolean): void {
+	ort.env.logLevel = verbose ? 'warning' : 'error';
+}
+
+async function createSession(bytes: Uint8Array, file: string, options: LoadOptions): Promise<ort.InferenceSession> {
+	try {
+		return await ort.InferenceSession.create(bytes, {
+			executionProviders: ['cpu'],
+			graphOptimizationLevel: 'all',
+			logSeverityLevel: options.verbose ? 2 : 3,
+		});
+	} catch (error) {
+		throw new UserError(`${file} cannot be loaded by ONNX Runtime (${firstLine(error)}): re-export the model or check the file is complete`);
+	}
+}
+
+/** Shape of an empty past tensor: the declared dims with the sequence axis (2) set to 0. */
+function cacheDims(index: GraphIndex, name: string, config: ModelConfig): number[] {
+	const info = index.graph.input.find(i => i.name === name);
+	const dims = info?.type?.value.case === 'tensorType' ? info.type.value.value.shape?.dim ?? [] : [];
+	const heads = config.heads ?? 0;
+	const headDim = config.width && config.heads ? config.width / config.heads : 0;
+	const fallback = [1, heads, 0, headDim];
+	if (dims.length !== 4) return fallback;
+	return dims.map((d, i) => {
+		if (i === 0) return 1;
+		if (i === 2) return 0;
+		return d.value.case === 'dimValue' ? Number(d.value.value) : fallback[i]!;
+	});
+}
+
+/** Rows of a learned position embedding (the longest sequence it can take), if there is one. */
+function positionRows(index: GraphIndex, map: GraphMap): number | undefined {
+	const positions = map.inputs.positionIds;
+	if (!positions) return undefined;
+	for (const node of index.consumersOf(positions)) {
+		if (node.opType !== 'Gather') continue;
+		const init = index.weightInitializer(node.input[0]!);
+		if (init?.dims.length === 2) return Number(init.dims[0]);
+	}
+	return undefined;
+}

@@ -1,0 +1,39 @@
+/** The few fields of a Hugging Face config.json lmscope uses, under their various spellings. */
+import fs from 'node:fs';
+import {UserError} from '../errors.js';
+
+export interface ModelConfig {
+	modelType?: string;
+	layers?: number;
+	heads?: number;
+	width?: number;
+	vocabSize?: number;
+	/** Longest sequence the model takes (learned positions make longer ones impossible). */
+	context?: number;
+	eosTokenId?: number;
+}
+
+export function readModelConfig(file: string | undefined): ModelConfig {
+	if (!file) return {};
+	let raw: Record<string, unknown>;
+	try {
+		raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+	} catch (error) {
+		throw new UserError(`${file} is not valid JSON (${(error as Error).message}): fix it or remove it`);
+	}
+	if (typeof raw !== 'object' || raw === null) throw new UserError(`${file} must hold a JSON object`);
+	const num = (...keys: string[]): number | undefined => {
+		for (const key of keys) if (typeof raw[key] === 'number') return raw[key] as number;
+		return undefined;
+	};
+	const eos = raw['eos_token_id'];
+	return {
+		modelType: typeof raw['model_type'] === 'string' ? (raw['model_type'] as string) : undefined,
+		layers: num('n_layer', 'num_hidden_layers'),
+		heads: num('n_head', 'num_attention_heads'),
+		width: num('n_embd', 'hidden_size', 'd_model'),
+		vocabSize: num('vocab_size'),
+		context: num('n_positions', 'max_position_embeddings', 'n_ctx'),
+		eosTokenId: typeof eos === 'number' ? eos : Array.isArray(eos) && typeof eos[0] === 'number' ? eos[0] : undefined,
+	};
+}
