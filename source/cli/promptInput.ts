@@ -17,26 +17,35 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
 	try {
 		return new TextDecoder('utf-8', {fatal: true}).decode(bytes);
 	} catch {
-		const offset = firstInvalidUtf8(bytes);
+		const offset = Math.max(0, firstInvalidUtf8(bytes));
 		throw new UserError(`${what} is not valid UTF-8 (bad byte 0x${bytes[offset]!.toString(16).padStart(2, '0')} at offset ${offset}): save it as UTF-8`);
 	}
 }
 
-function firstInvalidUtf8(bytes: Uint8Array): number {
-	const decoder = new TextDecoder('utf-8', {fatal: true});
-	let lo = 0;
-	let hi = bytes.length;
-	// The longest valid prefix, by bisection (a prefix may end mid-character: allow 3 bytes of slack).
-	while (lo < hi) {
-		const mid = (lo + hi + 1) >> 1;
-		try {
-			decoder.decode(bytes.subarray(0, mid), {stream: true});
-			lo = mid;
-		} catch {
-			hi = mid - 1;
+/** Offset of the first byte that starts an invalid UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+	let i = 0;
+	while (i < bytes.length) {
+		const b = bytes[i]!;
+		let need: number;
+		let min: number;
+		if (b < 0x80) {
+			i++;
+			continue;
+		} else if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
+		else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
+		else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
+		else return i;
+		let code = b & (0x3f >> need);
+		for (let k = 1; k <= need; k++) {
+			const c = bytes[i + k];
+			if (c === undefined || (c & 0xc0) !== 0x80) return i;
+			code = (code << 6) | (c & 0x3f);
 		}
+		if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+		i += need + 1;
 	}
-	return Math.min(lo, bytes.length - 1);
+	return -1;
 }
 
 export function promptFrom(args: {positional?: string; file?: string; fallback?: string}): string {
