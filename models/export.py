@@ -164,8 +164,13 @@ def main():
     for i, prompt in enumerate(GOLDEN_PROMPTS):
         with open(f"{GOLDEN}/prompt{i + 1}.json", "w") as f:
             json.dump(golden(model, enc, prompt), f, separators=(",", ":"))
-    with open(f"{BUILD}/samples.json", "w") as f:
+    with open(f"{OUT}/samples.json", "w") as f:
         json.dump(samples(model, enc), f, indent=2)
+    # The training run's figures travel with the model so the model card can be checked against them.
+    with open(f"{BUILD}/train_stats.json") as f:
+        stats = json.load(f)
+    with open(f"{OUT}/training.json", "w") as f:
+        json.dump(stats, f, indent=2)
     print("exported", os.path.getsize(f"{OUT}/model.onnx"), "bytes")
 
 

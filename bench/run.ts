@@ -1,0 +1,84 @@
+/**
+ * npm run bench: speed figures as ratios measured side by side in one run.
+ *  1. instrumentation overhead: the model as exported (logits only) vs the instrumented graph
+ *     fetching every internal (attention, residual stream, MLP activations), at 32/128/512 tokens;
+ *  2. per-token decoding: one KV-cache step vs a full recomputation, at positions 32/128/512;
+ * on the default model (context 128, so 512 does not apply) and on a GPT-2-small-shaped model
+ * with random weights, built on demand in bench/.cache/ (never committed).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {LanguageModel} from '../source/model/languageModel.js';
+import {serializeModel} from '../source/model/onnxGraph.js';
+import {defaultModelDir, resolveModel} from '../source/model/resolve.js';
+import {WANT_ALL} from '../source/model/trace.js';
+import {compare} from './measure.js';
+import {buildGpt, GPT2_SMALL} from './syntheticGpt.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const LENGTHS = [32, 128, 512];
+const args = new Set(process.argv.slice(2));
+
+function gpt2SmallFolder(): string {
+	const dir = path.join(HERE, '.cache', 'gpt2-small-random');
+	const onnx = path.join(dir, 'model.onnx');
+	if (!fs.existsSync(onnx)) {
+		process.stdout.write('building a GPT-2-small-shaped model with random weights (once, in bench/.cache/) ... ');
+		fs.mkdirSync(dir, {recursive: true});
+		const bytes = serializeModel(buildGpt(GPT2_SMALL));
+		fs.writeFileSync(`${onnx}.tmp`, bytes);
+		fs.renameSync(`${onnx}.tmp`, onnx);
+		const {layers, heads, width, vocab, positions} = GPT2_SMALL;
+		fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({model_type: 'gpt2', n_layer: layers, n_head: heads, n_embd: width, vocab_size: vocab, n_positions: positions}));
+		console.log(`${(bytes.length / 1e6).toFixed(0)} MB`);
+	}
+	return dir;
+}
+
+function ids(n: number): number[] {
+	// Real text ids would do as well; a fixed pseudo-random sequence keeps runs identical.
+	return Array.from({length: n}, (_, i) => (i * 7919 + 13) % 2000);
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`.padStart(11);
+
+async function benchModel(label: string, model: LanguageModel, reps: (n: number) => number): Promise<void> {
+	const context = model.info.context ?? Infinity;
+	console.log(`\n## ${label}: ${model.info.layers} layers, ${model.info.heads} heads, width ${model.info.width}, vocab ${model.info.vocabSize}, context ${context}`);
+	console.log('\ninstrumentation overhead (target <= 1.3x): plain = the graph as exported, logits only;');
+	console.log('instrumented = every layer\'s attention, residual stream and MLP activation fetched');
+	console.log(`${'tokens'.padEnd(8)}${'plain'.padStart(11)}${'instrumented'.padStart(14)}${'ratio'.padStart(8)}`);
+	for (const n of LENGTHS) {
+		if (n > context) {
+			console.log(`${String(n).padEnd(8)}(longer than the model's context of ${context})`);
+			continue;
+		}
+		const input = ids(n);
+		const r = await compare(() => model.forwardPlain(input), () => model.forward(input, WANT_ALL), reps(n));
+		console.log(`${String(n).padEnd(8)}${fmt(r.baseMs)}${fmt(r.otherMs).padStart(14)}${`${r.ratio.toFixed(2)}x`.padStart(8)}`);
+	}
+	console.log('\nper-token step with all internals: KV-cache step vs full recomputation of the sequence');
+	console.log(`${'position'.padEnd(10)}${'kv step'.padStart(11)}${'full pass'.padStart(12)}${'speed-up'.padStart(10)}`);
+	for (const n of LENGTHS) {
+		if (n > context) {
+			console.log(`${String(n).padEnd(10)}(longer than the model's context of ${context})`);
+			continue;
+		}
+		const input = ids(n);
+		const prefix = await model.run(input.slice(0, n - 1), 0, model.emptyCache(), {logits: 'last'});
+		const step = () => model.run([input[n - 1]!], n - 1, prefix.cache, {...WANT_ALL, logits: 'last'});
+		const full = () => model.forward(input, {...WANT_ALL, logits: 'last'});
+		const r = await compare(step, full, reps(n));
+		console.log(`${String(n).padEnd(10)}${fmt(r.baseMs)}${fmt(r.otherMs).padStart(12)}${`${r.ratio.toFixed(1)}x`.padStart(10)}`);
+	}
+}
+
+console.log(`lmscope bench — ${new Date().toISOString()} — node ${process.version}, ${process.arch}, CPU execution provider`);
+const tokenizer = defaultModelDir();
+await benchModel('default model', await LanguageModel.load(resolveModel(undefined)), () => 40);
+if (!args.has('--quick')) {
+	const folder = gpt2SmallFolder();
+	const model = await LanguageModel.load(resolveModel(path.join(folder, 'model.onnx'), tokenizer));
+	await benchModel('GPT-2-small shape (random weights)', model, n => (n >= 512 ? 8 : 15));
+}
