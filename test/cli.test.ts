@@ -102,3 +102,14 @@ describe('lmscope CLI', () => {
 		}
 	});
 });
+
+describe('installation', () => {
+	it('has a single copy of onnxruntime-node (two native copies collide at load)', async () => {
+		const {createRequire} = await import('node:module');
+		const require = createRequire(import.meta.url);
+		const ours = fs.realpathSync(require.resolve('onnxruntime-node'));
+		const transformersDir = path.dirname(fs.realpathSync(require.resolve('@huggingface/transformers')));
+		const theirs = fs.realpathSync(createRequire(path.join(transformersDir, 'x.js')).resolve('onnxruntime-node'));
+		assert.equal(theirs, ours);
+	});
+});
