@@ -112,16 +112,8 @@ export class LanguageModel {
 	 */
 	async run(newIds: number[], start: number, cache: ort.Tensor[], want: Want, allIds?: number[]): Promise<{trace: Trace; cache: ort.Tensor[]}> {
 		const inputs = this.map.inputs;
-		const total = start + newIds.length;
-		this.checkLength(total, 'the sequence');
-		const feeds: Feeds = {[inputs.inputIds]: this.intTensor(newIds, [1, newIds.length])};
-		if (inputs.attentionMask) feeds[inputs.attentionMask] = this.intTensor(new Array(total).fill(1), [1, total]);
-		if (inputs.positionIds) {
-			feeds[inputs.positionIds] = this.intTensor(newIds.map((_, i) => start + i), [1, newIds.length]);
-		}
-		inputs.cache.forEach(({past}, i) => {
-			feeds[past] = cache[i]!;
-		});
+		this.checkLength(start + newIds.length, 'the sequence');
+		const feeds = this.feeds(newIds, start, cache);
 		const fetch = [this.map.logits, ...inputs.cache.map(c => c.present)];
 		const layers = this.map.layers;
 		layers.forEach((layer, l) => {
@@ -190,16 +182,21 @@ export class LanguageModel {
 	async forwardPlain(ids: number[]): Promise<Float32Array> {
 		this.plainSession ??= createSession(serializeModel(this.proto), this.files.onnx, this.options);
 		const session = await this.plainSession;
-		const inputs = this.map.inputs;
-		const feeds: Feeds = {[inputs.inputIds]: this.intTensor(ids, [1, ids.length])};
-		if (inputs.attentionMask) feeds[inputs.attentionMask] = this.intTensor(ids.map(() => 1), [1, ids.length]);
-		if (inputs.positionIds) feeds[inputs.positionIds] = this.intTensor(ids.map((_, i) => i), [1, ids.length]);
-		const empty = this.emptyCache();
-		inputs.cache.forEach(({past}, i) => {
-			feeds[past] = empty[i]!;
-		});
-		const out = await session.run(feeds, [this.map.logits]);
+		const out = await session.run(this.feeds(ids, 0, this.emptyCache()), [this.map.logits]);
 		return out[this.map.logits]!.data as Float32Array;
+	}
+
+	/** Inputs for `newIds` at positions start.., after `cache` (the keys/values of positions 0..start-1). */
+	private feeds(newIds: number[], start: number, cache: ort.Tensor[]): Feeds {
+		const inputs = this.map.inputs;
+		const total = start + newIds.length;
+		const feeds: Feeds = {[inputs.inputIds]: this.intTensor(newIds, [1, newIds.length])};
+		if (inputs.attentionMask) feeds[inputs.attentionMask] = this.intTensor(new Array<number>(total).fill(1), [1, total]);
+		if (inputs.positionIds) feeds[inputs.positionIds] = this.intTensor(newIds.map((_, i) => start + i), [1, newIds.length]);
+		inputs.cache.forEach(({past}, i) => {
+			feeds[past] = cache[i]!;
+		});
+		return feeds;
 	}
 
 	private intTensor(values: number[], dims: number[]): ort.Tensor {
