@@ -117,6 +117,7 @@ describe('bad input gives one line and exit code 2', () => {
 		assertUserError(runCli(['generate', 'the', '--top-p', '2']), '--top-p');
 		assertUserError(runCli(['generate', 'the', '--max-new-tokens', '0']), '--max-new-tokens');
 		assertUserError(runCli(['generate', 'the', '--temperature', '-1']), '--temperature');
+		assertUserError(runCli(['trace', 'the', '--top-k', '0']), '--top-k');
 	});
 
 	it('a config.json that is not JSON', () => {

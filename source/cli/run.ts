@@ -32,6 +32,9 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 		throw new UserError(`expected one prompt argument but got ${args.length}: quote the prompt ("lmscope ${command ?? 'trace'} \\"The king said\\"")`);
 	}
 	validate(flags);
+	if (command !== 'generate' && command !== 'graph' && flags.topK === 0) {
+		throw new UserError('--top-k for trace must be at least 1 (it is how many candidates to show)');
+	}
 	const out = (text: string) => process.stdout.write(text);
 	const note = (text: string) => process.stderr.write(`${text}\n`);
 
