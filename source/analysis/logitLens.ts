@@ -25,18 +25,28 @@ export async function logitLensAll(trace: Trace, lens: LensFunction, positions: 
 	const residual = trace.residual;
 	if (!residual) throw new Error('logit lens needs the residual stream: run the trace with {residual: true}');
 	const width = trace.width;
-	const layers = residual.length;
-	const rows = new Float32Array(positions.length * layers * width);
-	positions.forEach((position, p) => {
+	const streams = positions.map(position => {
 		const row = position - trace.start;
 		if (row < 0 || row >= trace.rows) throw new RangeError(`position ${position} is not in this trace`);
-		residual.forEach((stream, l) => rows.set(stream.subarray(row * width, (row + 1) * width), (p * layers + l) * width));
+		return residual.map(stream => stream.subarray(row * width, (row + 1) * width));
 	});
-	const logits = await lens(rows, positions.length * layers);
+	return logitLensOfStreams(streams, lens, k);
+}
+
+/**
+ * The lens over residual-stream vectors: streams[i][l] is position i's residual stream at layer
+ * l (0 = embeddings). One batched run of the lens for every position and layer.
+ */
+export async function logitLensOfStreams(streams: Float32Array[][], lens: LensFunction, k = 5): Promise<LensRow[][] | undefined> {
+	const layers = streams[0]?.length ?? 0;
+	const width = streams[0]?.[0]?.length ?? 0;
+	const rows = new Float32Array(streams.length * layers * width);
+	streams.forEach((position, p) => position.forEach((stream, l) => rows.set(stream, (p * layers + l) * width)));
+	const logits = await lens(rows, streams.length * layers);
 	if (!logits) return undefined;
-	const vocab = logits.length / (positions.length * layers);
-	return positions.map((_, p) =>
-		residual.map((_, l) => {
+	const vocab = logits.length / (streams.length * layers);
+	return streams.map((_, p) =>
+		Array.from({length: layers}, (_, l) => {
 			const offset = (p * layers + l) * vocab;
 			return {layer: l, top: topK(softmax(logits.subarray(offset, offset + vocab)), k)};
 		}),

@@ -31,6 +31,13 @@ export class Decoder {
 		return trace;
 	}
 
+	/** Forget every token from position `length` on (undo). */
+	truncate(length: number): void {
+		if (length >= this.ids.length) return;
+		this.ids = this.ids.slice(0, length);
+		if (this.model.info.hasCache) this.cache = this.model.truncateCache(this.cache, length);
+	}
+
 	/** The last position computed by a full pass over every token (no cache). */
 	async stepFull(want: Want): Promise<Trace> {
 		return lastRow(await this.model.forward(this.ids, {...want, logits: 'last'}));

@@ -155,6 +155,20 @@ export class LanguageModel {
 		return {trace, cache: inputs.cache.map(c => out[c.present]!)};
 	}
 
+	/** The cache cut back to its first `length` positions (to undo generated tokens). Batch 1. */
+	truncateCache(cache: ort.Tensor[], length: number): ort.Tensor[] {
+		return cache.map(tensor => {
+			const [batch, heads, total, headDim] = tensor.dims.map(Number) as [number, number, number, number];
+			if (length >= total) return tensor;
+			const data = tensor.data as Float32Array;
+			const out = new Float32Array(batch * heads * length * headDim);
+			for (let h = 0; h < batch * heads; h++) {
+				out.set(data.subarray(h * total * headDim, (h * total + length) * headDim), h * length * headDim);
+			}
+			return new ort.Tensor('float32', out, [batch, heads, length, headDim]);
+		});
+	}
+
 	/** Past key/values of length 0, to start a sequence. */
 	emptyCache(): ort.Tensor[] {
 		return this.cacheShape.map(dims => new ort.Tensor('float32', new Float32Array(0), [...dims]));

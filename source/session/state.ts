@@ -1,0 +1,73 @@
+/** The session's state: everything the screen shows, as one immutable snapshot. */
+import type {Finding} from '../analysis/findings.js';
+import type {LensRow} from '../analysis/logitLens.js';
+import type {ModelInfo} from '../model/languageModel.js';
+import type {SamplingSettings} from '../model/sampling.js';
+import type {Breakpoint} from './breakpoints.js';
+import type {PositionData} from './sequence.js';
+
+export const PANES = ['tokens', 'attention', 'activations', 'lens', 'next', 'findings'] as const;
+export type PaneId = (typeof PANES)[number];
+
+export interface Cursor {
+	/** Token position (query row of the attention grid). */
+	token: number;
+	/** Block index, 0..layers-1. */
+	layer: number;
+	head: number;
+}
+
+export interface GenerationSettings extends SamplingSettings {
+	/** How many tokens one `continue` may generate at most. */
+	maxNewTokens: number;
+}
+
+export type Overlay = {kind: 'help'} | {kind: 'prompt'} | {kind: 'breakpoint'};
+
+export type Activity = 'loading' | 'idle' | 'running' | 'continuing';
+
+export interface SessionState {
+	model: ModelInfo;
+	prompt: string;
+	promptLength: number;
+	positions: readonly PositionData[];
+	cursor: Cursor;
+	headMode: 'single' | 'average';
+	focus: PaneId;
+	/** Show the exact attention numbers of the cursor's row. */
+	showRowValues: boolean;
+	settings: GenerationSettings;
+	breakpoints: readonly Breakpoint[];
+	findings: readonly Finding[];
+	selectedFinding: number;
+	activity: Activity;
+	/** One line for the status bar: what just happened, or an error. */
+	message?: string;
+	/** The logit lens at the cursor token, once computed. */
+	lens?: {position: number; rows: LensRow[] | 'unavailable'};
+	overlay?: Overlay;
+	/** Generation has reached end-of-sequence or the context: stepping is over until undo. */
+	finished?: 'eos' | 'context';
+}
+
+export function initialState(model: ModelInfo, prompt: string, settings: GenerationSettings): SessionState {
+	return {
+		model,
+		prompt,
+		promptLength: 0,
+		positions: [],
+		cursor: {token: 0, layer: 0, head: 0},
+		headMode: 'single',
+		focus: 'tokens',
+		showRowValues: false,
+		settings,
+		breakpoints: [],
+		findings: [],
+		selectedFinding: 0,
+		activity: 'loading',
+	};
+}
+
+export function generatedCount(state: SessionState): number {
+	return state.positions.length - state.promptLength;
+}
