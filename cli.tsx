@@ -24,6 +24,12 @@ const cli = meow(
     --tokenizer DIR         tokenizer folder, for a bare .onnx file
     --prompt-file FILE      read the prompt from a UTF-8 file instead of the argument
 
+  inspect
+    --break EXPR            a breakpoint to start with (repeatable): "p < 0.2", "top1 < 0.3",
+                            "entropy > 3", "/regex/", "finding", "finding:CATEGORY"
+    --max-new-tokens N      the most tokens one continue (c) generates (default 40)
+    --temperature, --top-k, --top-p, --seed   sampling for step and continue, as in generate
+
   trace
     --top-k K               how many next-token and logit-lens candidates (default 5)
     --json                  print the whole summary as JSON (also for \`graph\`)
@@ -42,6 +48,7 @@ const cli = meow(
     --version               the version
 
   Examples
+    $ lmscope "The doctor said that" --break "p < 0.2"
     $ lmscope trace "In the beginning God created"
     $ lmscope generate "And the king said unto" --max-new-tokens 30 --temperature 0.8 --seed 7
     $ lmscope graph ./my-gpt2-export
@@ -60,6 +67,7 @@ const cli = meow(
 			topP: {type: 'number', default: 1},
 			seed: {type: 'number', default: 0},
 			verbose: {type: 'boolean', default: false},
+			break: {type: 'string', isMultiple: true, default: []},
 		},
 	},
 );

@@ -9,6 +9,7 @@ import {promptFrom} from './promptInput.js';
 import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
+	break: string[];
 	model?: string;
 	tokenizer?: string;
 	promptFile?: string;
@@ -22,17 +23,17 @@ export interface Flags {
 }
 
 export const DEFAULT_PROMPT = 'In the beginning God created';
-const COMMANDS = new Set(['trace', 'generate', 'graph']);
+const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph']);
 
 export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	const [first, ...rest] = input;
 	const command = first !== undefined && COMMANDS.has(first) ? first : undefined;
 	const args = command ? rest : input;
 	if (args.length > 1) {
-		throw new UserError(`expected one prompt argument but got ${args.length}: quote the prompt ("lmscope ${command ?? 'trace'} \\"The king said\\"")`);
+		throw new UserError(`expected one prompt argument but got ${args.length}: quote the prompt ("lmscope ${command ?? 'inspect'} \\"The king said\\"")`);
 	}
 	validate(flags);
-	if (command !== 'generate' && command !== 'graph' && flags.topK === 0) {
+	if (command === 'trace' && flags.topK === 0) {
 		throw new UserError('--top-k for trace must be at least 1 (it is how many candidates to show)');
 	}
 	const out = (text: string) => process.stdout.write(text);
@@ -44,7 +45,21 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 		return;
 	}
 	// Read the prompt before loading the model: a bad prompt file should fail fast.
-	const prompt = promptFrom({positional: args[0], file: flags.promptFile, fallback: command ? undefined : DEFAULT_PROMPT});
+	const inspect = command === undefined || command === 'inspect';
+	const prompt = promptFrom({positional: args[0], file: flags.promptFile, fallback: inspect ? DEFAULT_PROMPT : undefined});
+	const sampling = {temperature: flags.temperature, topK: flags.topK ?? 0, topP: flags.topP, seed: flags.seed};
+	if (inspect) {
+		// Loaded lazily: the inspector pulls in Ink and React, which the plain commands do not need.
+		const {runInspector} = await import('../ui/inspect.js');
+		await runInspector({
+			files: resolveModel(flags.model, flags.tokenizer),
+			prompt,
+			settings: {...sampling, maxNewTokens: flags.maxNewTokens},
+			breakpoints: flags.break,
+			verbose: flags.verbose,
+		});
+		return;
+	}
 	const model = await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose});
 	if (command === 'generate') {
 		await generateCommand(
@@ -53,7 +68,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 			{
 				maxNewTokens: flags.maxNewTokens,
 				verbose: flags.verbose,
-				sampling: {temperature: flags.temperature, topK: flags.topK ?? 0, topP: flags.topP, seed: flags.seed},
+				sampling,
 			},
 			out,
 			note,

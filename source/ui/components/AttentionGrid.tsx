@@ -1,0 +1,82 @@
+import {Box, Text} from 'ink';
+import {attentionGrid, cursorAttentionRow} from '../../session/selectors.js';
+import type {SessionState} from '../../session/state.js';
+import {fit, visibleToken} from '../text.js';
+import {useTheme} from '../themeContext.js';
+import {PaneTitle} from './PaneTitle.js';
+
+const LABEL = 11;
+
+/** Query x key heatmap of the selected layer and head (or the average), cursor row emphasised. */
+export function AttentionGrid({state, width, height, focused}: {state: SessionState; width: number; height: number; focused: boolean}) {
+	const theme = useTheme();
+	const valueLines = state.showRowValues ? 2 : 0;
+	const rows = Math.max(1, height - 3 - valueLines);
+	const cols = Math.max(1, Math.floor((width - LABEL) / 2));
+	const grid = attentionGrid(state, rows, cols);
+	const head = grid.head === 'average' ? 'avg of heads' : `head ${grid.head}`;
+	const right = grid.clipped ? `q ${grid.queries.start}-${grid.queries.end - 1} k ${grid.keys.start}-${grid.keys.end - 1} of ${state.positions.length}` : '';
+	const keys = Array.from({length: grid.keys.end - grid.keys.start}, (_, j) => grid.keys.start + j);
+	const cursor = state.cursor.token;
+	return (
+		<Box flexDirection="column" width={width}>
+			<PaneTitle title={`Attention · layer ${grid.layer} · ${head}`} focused={focused} width={width} right={right} />
+			<Text>
+				{' '.repeat(LABEL)}
+				{keys.map(k => (
+					<Text key={k} {...(k === cursor ? theme.cursor : theme.muted)}>
+						{String(k % 100).padStart(2)}
+					</Text>
+				))}
+			</Text>
+			<Text>
+				{' '.repeat(LABEL)}
+				{keys.map(k => (
+					<Text key={k} {...(k === cursor ? theme.cursor : {})}>
+						{[...visibleToken(state.positions[k]!.text)].slice(0, 2).join('').padEnd(2)}
+					</Text>
+				))}
+			</Text>
+			{grid.values.map((row, i) => {
+				const q = grid.queries.start + i;
+				const isCursor = q === cursor;
+				const label = `${isCursor ? '▶' : ' '}${String(q).padStart(3)} ${fit(visibleToken(state.positions[q]!.text), LABEL - 6)} `;
+				return (
+					<Text key={q}>
+						<Text {...(isCursor ? theme.cursor : {})}>{label}</Text>
+						{row.map((value, j) => {
+							if (value === undefined) return <Text key={j}>{'  '}</Text>;
+							const cell = theme.heat(value);
+							return (
+								<Text key={j} {...cell.style} bold={isCursor}>
+									{cell.text}
+								</Text>
+							);
+						})}
+					</Text>
+				);
+			})}
+			{state.showRowValues ? <RowValues values={cursorAttentionRow(state)} width={width} from={grid.keys.start} /> : null}
+		</Box>
+	);
+}
+
+/** The exact numbers of the cursor row (two lines, from the grid's first key). */
+function RowValues({values, width, from}: {values: number[]; width: number; from: number}) {
+	const entries = values.slice(from).map((v, i) => `${from + i}:${v.toFixed(3).replace(/^0/, '')}`);
+	const lines: string[] = [''];
+	for (const entry of entries) {
+		if ((lines.at(-1)! + ' ' + entry).length > width) {
+			if (lines.length === 2) break;
+			lines.push('');
+		}
+		lines[lines.length - 1] = lines.at(-1) ? `${lines.at(-1)} ${entry}` : entry;
+	}
+	return (
+		<Box flexDirection="column">
+			{[0, 1].map(i => (
+				<Text key={i}>{fit(lines[i] ?? '', width)}</Text>
+			))}
+		</Box>
+	);
+}

@@ -1,0 +1,30 @@
+import {Box, Text} from 'ink';
+import type {SessionState} from '../../session/state.js';
+import {fit, visibleToken} from '../text.js';
+import {useTheme} from '../themeContext.js';
+import {PaneTitle} from './PaneTitle.js';
+
+/** The top-k candidates after the cursor token, with probability bars and the entropy. */
+export function NextToken({state, width, height, piece, focused}: {state: SessionState; width: number; height: number; piece: (id: number) => string; focused: boolean}) {
+	const theme = useTheme();
+	const position = state.positions[state.cursor.token];
+	const next = position?.next;
+	const actual = state.positions[state.cursor.token + 1];
+	const barWidth = Math.max(4, width - 22);
+	return (
+		<Box flexDirection="column" width={width}>
+			<PaneTitle title={`Next token · H=${next ? next.entropy.toFixed(2) : '—'} nats`} focused={focused} width={width} />
+			{(next?.top ?? []).slice(0, Math.max(0, height - 1)).map((c, i) => {
+				const chosen = actual?.id === c.id;
+				const bar = '█'.repeat(Math.round(c.probability * barWidth));
+				return (
+					<Text key={c.id}>
+						<Text {...(chosen ? theme.cursor : {})}>{fit(`${String(i + 1).padStart(2)} ${visibleToken(piece(c.id))}`, 14)}</Text>
+						{` ${c.probability.toFixed(3)} `}
+						<Text {...theme.bar}>{fit(bar, barWidth)}</Text>
+					</Text>
+				);
+			})}
+		</Box>
+	);
+}
