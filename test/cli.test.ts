@@ -52,12 +52,6 @@ describe('lmscope CLI', () => {
 		for (const name of ['embed', 'block 0', 'block 1', 'block 2', 'block 3']) assert.match(stdout, new RegExp(`\\n  ${name}\\s+\\d`));
 	});
 
-	it('with no command, runs trace on a default prompt', () => {
-		const {code, stdout} = runCli([]);
-		assert.equal(code, 0);
-		assert.match(stdout, /next token after/);
-	});
-
 	it('generate (greedy) streams the same continuation as PyTorch', async () => {
 		const model = await defaultModel();
 		for (const golden of goldens()) {

@@ -120,6 +120,16 @@ describe('bad input gives one line and exit code 2', () => {
 		assertUserError(runCli(['trace', 'the', '--top-k', '0']), '--top-k');
 	});
 
+	it('the inspector without a TTY points to trace and generate', () => {
+		for (const args of [[], ['inspect', 'The king said'], ['The king said']]) {
+			assertUserError(runCli(args), 'interactive terminal', 'lmscope trace', 'lmscope generate');
+		}
+	});
+
+	it('a bad --break expression', () => {
+		assertUserError(runCli(['inspect', 'x', '--break', 'sometimes']), '--break', 'not a breakpoint', 'p < 0.2');
+	});
+
 	it('a config.json that is not JSON', () => {
 		const dir = modelFolder('bad-config', {'config.json': '{oops'});
 		assertUserError(runCli(['trace', 'hello', '--model', dir]), 'config.json');

@@ -37,7 +37,10 @@ export function App({controller, width, height, onQuit}: AppProps) {
 	if (width < MIN_WIDTH || height < MIN_HEIGHT) {
 		return <Text>{`terminal too small (${width} x ${height}, need ${MIN_WIDTH} x ${MIN_HEIGHT})`}</Text>;
 	}
-	return <Screen controller={controller} state={state} width={width} height={height} />;
+	// One row is left free: Ink ends each frame with a newline, and a frame as tall as the terminal
+	// would scroll (and switch Ink to clear-the-terminal redraws, which flicker and, after a resize,
+	// leave frames behind on the shell's screen in tmux).
+	return <Screen controller={controller} state={state} width={width} height={height - 1} />;
 }
 
 function Screen({controller, state, width, height}: {controller: SessionController; state: SessionState; width: number; height: number}) {

@@ -4,6 +4,7 @@ import {render, useStdout} from 'ink';
 import {UserError} from '../errors.js';
 import {LanguageModel} from '../model/languageModel.js';
 import type {ModelFiles} from '../model/resolve.js';
+import {BreakpointSyntaxError, parseBreakpoint} from '../session/breakpoints.js';
 import {SessionController} from '../session/controller.js';
 import type {GenerationSettings} from '../session/state.js';
 import {App} from './App.js';
@@ -25,17 +26,21 @@ export const NO_TTY_MESSAGE =
 
 export async function runInspector(options: InspectOptions): Promise<void> {
 	const {stdin, stdout, stderr} = process;
+	// Flags first: a typo in --break is worth hearing about whatever the terminal.
+	for (const breakpoint of options.breakpoints) {
+		try {
+			parseBreakpoint(breakpoint);
+		} catch (error) {
+			if (error instanceof BreakpointSyntaxError) throw new UserError(`--break: ${error.message}`);
+			throw error;
+		}
+	}
 	if (!stdin.isTTY || !stdout.isTTY) throw new UserError(NO_TTY_MESSAGE);
 	// Everything that can fail on bad input fails here, before the screen is taken over.
 	const model = await LanguageModel.load(options.files, {verbose: options.verbose});
 	model.encode(options.prompt);
 	const controller = new SessionController(model, options.prompt, options.settings);
-	for (const breakpoint of options.breakpoints) {
-		controller.addBreakpoint(breakpoint);
-		if (!controller.getState().breakpoints.some(b => b.source === breakpoint.trim())) {
-			throw new UserError(`--break "${breakpoint}": ${controller.getState().message}`);
-		}
-	}
+	for (const breakpoint of options.breakpoints) controller.addBreakpoint(breakpoint);
 	const level = detectColorLevel(process.env, true);
 	chalk.level = level;
 	const theme = createTheme(level);

@@ -35,6 +35,7 @@ export function enterFullScreen({stdout, stdin, stderr}: TerminalStreams, before
 		} catch {
 			// Same: a closed terminal cannot be written to.
 		}
+		stdout.off('resize', homeOnResize);
 		process.off('exit', restore);
 		for (const signal of Object.keys(SIGNAL_EXIT)) process.off(signal, onSignal);
 		process.off('uncaughtException', onCrash);
@@ -53,7 +54,13 @@ export function enterFullScreen({stdout, stdin, stderr}: TerminalStreams, before
 		if (process.env['LMSCOPE_DEBUG'] && error instanceof Error) stderr.write(`${error.stack}\n`);
 		process.exit(1);
 	};
+	// Ink redraws by moving the cursor up over its previous frame. After a resize the terminal may
+	// have moved the cursor (tmux keeps the bottom row when the window grows), so those relative moves
+	// land too low and the frame scrolls: into the shell's scrollback, in tmux. Clearing and going home
+	// first, before Ink's own resize handler runs, makes the redraw start at the top.
+	const homeOnResize = () => stdout.write('\x1b[H\x1b[2J');
 	stdout.write(ENTER);
+	stdout.prependListener('resize', homeOnResize);
 	process.on('exit', restore);
 	for (const signal of Object.keys(SIGNAL_EXIT)) process.on(signal, onSignal);
 	process.on('uncaughtException', onCrash);
