@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * lmscope's command line: parses flags (meow), resolves the model, runs one command. Every user
  * error ends here as one line on stderr and exit code 2; nothing below prints a stack trace.

@@ -14,22 +14,23 @@ import {serializeModel} from '../source/model/onnxGraph.js';
 import {defaultModelDir, resolveModel} from '../source/model/resolve.js';
 import {WANT_ALL} from '../source/model/trace.js';
 import {compare} from './measure.js';
-import {buildGpt, GPT2_SMALL} from './syntheticGpt.js';
+import {CLI, keyLatency, launchTime} from './inspectorBench.js';
+import {buildGpt, GPT2_SMALL, type GptShape} from './syntheticGpt.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LENGTHS = [32, 128, 512];
 const args = new Set(process.argv.slice(2));
 
-function gpt2SmallFolder(): string {
-	const dir = path.join(HERE, '.cache', 'gpt2-small-random');
+function syntheticFolder(name: string, shape: GptShape): string {
+	const dir = path.join(HERE, '.cache', name);
 	const onnx = path.join(dir, 'model.onnx');
 	if (!fs.existsSync(onnx)) {
-		process.stdout.write('building a GPT-2-small-shaped model with random weights (once, in bench/.cache/) ... ');
+		process.stdout.write(`building ${name} (random weights, once, in bench/.cache/) ... `);
 		fs.mkdirSync(dir, {recursive: true});
-		const bytes = serializeModel(buildGpt(GPT2_SMALL));
+		const bytes = serializeModel(buildGpt(shape));
 		fs.writeFileSync(`${onnx}.tmp`, bytes);
 		fs.renameSync(`${onnx}.tmp`, onnx);
-		const {layers, heads, width, vocab, positions} = GPT2_SMALL;
+		const {layers, heads, width, vocab, positions} = shape;
 		fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({model_type: 'gpt2', n_layer: layers, n_head: heads, n_embd: width, vocab_size: vocab, n_positions: positions}));
 		console.log(`${(bytes.length / 1e6).toFixed(0)} MB`);
 	}
@@ -76,9 +77,29 @@ async function benchModel(label: string, model: LanguageModel, reps: (n: number)
 
 console.log(`lmscope bench — ${new Date().toISOString()} — node ${process.version}, ${process.arch}, CPU execution provider`);
 const tokenizer = defaultModelDir();
-await benchModel('default model', await LanguageModel.load(resolveModel(undefined)), () => 40);
+const defaultLm = await LanguageModel.load(resolveModel(undefined));
+await benchModel('default model', defaultLm, () => 40);
+
+console.log('\n## inspector');
+console.log('key press to frame, cursor moves (h/l/j/k/]) in the real App rendered by Ink (target p95 <= 33 ms at 128 tokens)');
+console.log(`${'tokens'.padEnd(8)}${'median'.padStart(10)}${'p95'.padStart(10)}  model`);
+const long = await LanguageModel.load(
+	resolveModel(path.join(syntheticFolder('default-shape-1024-positions', {layers: 4, heads: 4, width: 128, vocab: 2048, positions: 1024}), 'model.onnx'), tokenizer),
+);
+for (const [tokens, model, label] of [[128, defaultLm, 'default (context 128)'], [512, long, 'default shape, 1,024 positions, random weights']] as const) {
+	const r = await keyLatency(model, tokens);
+	console.log(`${String(r.tokens).padEnd(8)}${`${r.medianMs.toFixed(1)} ms`.padStart(10)}${`${r.p95Ms.toFixed(1)} ms`.padStart(10)}  ${label}`);
+}
+const launch = await launchTime(CLI);
+if (launch) {
+	console.log(`launch to first full frame (real binary in tmux, default model; target <= 1.5 s): ${(launch.launchMs / 1000).toFixed(2)} s`);
+	console.log(`  for scale, node printing one line in the same tmux: ${(launch.nodeMs / 1000).toFixed(2)} s (ratio ${(launch.launchMs / launch.nodeMs).toFixed(1)}x)`);
+} else {
+	console.log('launch to first frame: skipped (tmux is not installed)');
+}
+
 if (!args.has('--quick')) {
-	const folder = gpt2SmallFolder();
+	const folder = syntheticFolder('gpt2-small-random', GPT2_SMALL);
 	const model = await LanguageModel.load(resolveModel(path.join(folder, 'model.onnx'), tokenizer));
 	await benchModel('GPT-2-small shape (random weights)', model, n => (n >= 512 ? 8 : 15));
 }

@@ -98,7 +98,10 @@ export function createTheme(level: ColorLevel): Theme {
 		warning: level === 0 ? {bold: true} : color('yellow', [240, 200, 60]),
 		cursor: {inverse: true},
 		bar: color('cyan', [90, 200, 230]),
-		heat(value) {
+		heat(raw) {
+			// 32 levels are about what the eye tells apart in a 2-cell block, and keep painted cells
+			// cacheable and neighbouring cells often identical (cheaper frames).
+			const value = Math.round(Math.max(0, Math.min(1, raw)) * 32) / 32;
 			if (level >= 2) {
 				const rgb = heatRgb(value);
 				return {text: value > 0.005 ? '██' : '··', style: level === 3 ? {color: rgbHex(...rgb)} : {color: ansi256(rgb)}};

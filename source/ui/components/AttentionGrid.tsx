@@ -1,7 +1,9 @@
 import {Box, Text} from 'ink';
 import {attentionGrid, cursorAttentionRow} from '../../session/selectors.js';
 import type {SessionState} from '../../session/state.js';
+import {paint} from '../paint.js';
 import {fit, visibleToken} from '../text.js';
+import type {Style, Theme} from '../theme.js';
 import {useTheme} from '../themeContext.js';
 import {PaneTitle} from './PaneTitle.js';
 
@@ -21,44 +23,42 @@ export function AttentionGrid({state, width, height, focused}: {state: SessionSt
 	return (
 		<Box flexDirection="column" width={width}>
 			<PaneTitle title={`Attention · layer ${grid.layer} · ${head}`} focused={focused} width={width} right={right} />
-			<Text>
-				{' '.repeat(LABEL)}
-				{keys.map(k => (
-					<Text key={k} {...(k === cursor ? theme.cursor : theme.muted)}>
-						{String(k % 100).padStart(2)}
-					</Text>
-				))}
-			</Text>
-			<Text>
-				{' '.repeat(LABEL)}
-				{keys.map(k => (
-					<Text key={k} {...(k === cursor ? theme.cursor : {})}>
-						{[...visibleToken(state.positions[k]!.text)].slice(0, 2).join('').padEnd(2)}
-					</Text>
-				))}
-			</Text>
+			<Text>{' '.repeat(LABEL) + keys.map(k => paint(k === cursor ? theme.cursor : theme.muted, String(k % 100).padStart(2))).join('')}</Text>
+			<Text>{' '.repeat(LABEL) + keys.map(k => paint(k === cursor ? theme.cursor : {}, [...visibleToken(state.positions[k]!.text)].slice(0, 2).join('').padEnd(2))).join('')}</Text>
 			{grid.values.map((row, i) => {
 				const q = grid.queries.start + i;
 				const isCursor = q === cursor;
 				const label = `${isCursor ? '▶' : ' '}${String(q).padStart(3)} ${fit(visibleToken(state.positions[q]!.text), LABEL - 6)} `;
-				return (
-					<Text key={q}>
-						<Text {...(isCursor ? theme.cursor : {})}>{label}</Text>
-						{row.map((value, j) => {
-							if (value === undefined) return <Text key={j}>{'  '}</Text>;
-							const cell = theme.heat(value);
-							return (
-								<Text key={j} {...cell.style} bold={isCursor}>
-									{cell.text}
-								</Text>
-							);
-						})}
-					</Text>
-				);
+				return <Text key={q}>{paint(isCursor ? theme.cursor : {}, label) + heatRow(theme, row, isCursor)}</Text>;
 			})}
 			{state.showRowValues ? <RowValues values={cursorAttentionRow(state)} width={width} from={grid.keys.start} /> : null}
 		</Box>
 	);
+}
+
+/** One painted string per row; neighbouring cells of the same colour share one escape sequence (less for Ink to measure). */
+function heatRow(theme: Theme, row: Array<number | undefined>, bold: boolean): string {
+	let out = '';
+	let runStyle: Style | undefined;
+	let runKey = '';
+	let runText = '';
+	const flush = () => {
+		if (runText) out += runStyle ? paint(runStyle, runText) : runText;
+		runText = '';
+	};
+	for (const value of row) {
+		const cell = value === undefined ? {text: '  ', style: undefined} : theme.heat(value);
+		const style = cell.style && bold ? {...cell.style, bold: true} : cell.style;
+		const key = style ? JSON.stringify(style) : '';
+		if (key !== runKey) {
+			flush();
+			runKey = key;
+			runStyle = style;
+		}
+		runText += cell.text;
+	}
+	flush();
+	return out;
 }
 
 /** The exact numbers of the cursor row (two lines, from the grid's first key). */

@@ -1,5 +1,6 @@
 import {Text} from 'ink';
 import {footerEntries} from '../keymap.js';
+import {paint} from '../paint.js';
 import {useTheme} from '../themeContext.js';
 
 /** The most-used keys, from the keymap table; as many as fit. */
@@ -13,14 +14,5 @@ export function Footer({width}: {width: number}) {
 		parts.push(entry);
 		used += length;
 	}
-	return (
-		<Text>
-			{parts.map(p => (
-				<Text key={p.key}>
-					<Text {...theme.cursor}>{p.key}</Text>
-					<Text>{` ${p.text} `}</Text>
-				</Text>
-			))}
-		</Text>
-	);
+	return <Text>{parts.map(p => `${paint(theme.cursor, p.key)} ${p.text} `).join('')}</Text>;
 }

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import type {SessionState} from '../../session/state.js';
+import {paint} from '../paint.js';
 import {stripLayout, visibleToken} from '../text.js';
 import {useTheme} from '../themeContext.js';
 import {PaneTitle} from './PaneTitle.js';
@@ -19,17 +20,13 @@ export function TokenStrip({state, width, lines, focused}: {state: SessionState;
 			<PaneTitle title="Tokens" focused={focused} width={width} right={right} />
 			{Array.from({length: lines}, (_, line) => (
 				<Text key={line} wrap="truncate">
-					{(layout[line] ?? []).map(i => {
-						const position = state.positions[i]!;
-						const style = i === cursor ? {...theme.probability(position.probability), ...theme.cursor} : theme.probability(position.probability);
-						return (
-							<Text key={i}>
-								<Text {...style} bold={position.generated}>
-									{texts[i]}
-								</Text>{' '}
-							</Text>
-						);
-					})}
+					{(layout[line] ?? [])
+						.map(i => {
+							const position = state.positions[i]!;
+							const shade = theme.probability(position.probability);
+							return paint(i === cursor ? {...shade, ...theme.cursor, bold: position.generated} : {...shade, bold: position.generated}, texts[i]!);
+						})
+						.join(' ')}
 				</Text>
 			))}
 		</Box>
