@@ -42,7 +42,7 @@ async function startInspector(session: string, prompt: string, flags = ''): Prom
 
 async function assertRestored(session: string): Promise<void> {
 	const text = await waitFor(session, t => t.includes(`SHELL-MARKER-${session}`) && /^\$\s*$/m.test(t), 'the shell screen and prompt to come back');
-	assert.doesNotMatch(text, /lmscope default 4L|Attention · layer|Logit lens/, 'nothing of the inspector is left on the shell screen');
+	assert.doesNotMatch(text, /lmscope default 4L|Attention L\d|Logit lens/, 'nothing of the inspector is left on the shell screen');
 	assert.equal(flag(session, 'alternate_on'), '0', 'alternate screen off');
 	assert.equal(flag(session, 'cursor_flag'), '1', 'cursor visible');
 	// Cooked mode again: typed text echoes and a command runs.
@@ -60,7 +60,7 @@ describe('lmscope in tmux', {skip: HAS_TMUX ? false : 'tmux is not installed (.c
 		await startInspector('keys', golden.prompt);
 		assert.equal(flag('keys', 'alternate_on'), '1', 'alternate screen while running');
 		tmux('send-keys', '-t', 'keys', 'j');
-		await waitFor('keys', t => t.includes('Attention · layer 1 · head 0'), 'layer 1');
+		await waitFor('keys', t => t.includes('Attention L1 head 0'), 'layer 1');
 		tmux('send-keys', '-t', 'keys', 'n', 'n');
 		await waitFor('keys', t => new RegExp(`${golden.ids.length + 2} tok │ step 2`).test(t), 'two steps');
 		tmux('send-keys', '-t', 'keys', '?');
@@ -70,7 +70,7 @@ describe('lmscope in tmux', {skip: HAS_TMUX ? false : 'tmux is not installed (.c
 		tmux('resize-window', '-t', 'keys', '-x', '70', '-y', '20');
 		await waitFor('keys', t => t.includes('terminal too small (70 x 20, need 80 x 24)'), 'the too-small screen');
 		tmux('resize-window', '-t', 'keys', '-x', '100', '-y', '30');
-		await waitFor('keys', t => t.includes('Attention · layer 1'), 'the layout after enlarging');
+		await waitFor('keys', t => t.includes('Attention L1'), 'the layout after enlarging');
 		tmux('send-keys', '-t', 'keys', 'q');
 		await assertRestored('keys');
 	});

@@ -84,7 +84,7 @@ describe('inspector UI', () => {
 		assert.ok(lines.every(l => [...l].length <= 80), 'fits 80 columns');
 		assert.match(lines[0]!, new RegExp(`lmscope default 4L×4H×128 │ cpu │ ${golden.ids.length} tok │ step 0`));
 		assert.match(frame, /The ·do c to r ·said ·that ·the ·king ·of ·Egypt/);
-		assert.match(frame, /Attention · layer 0 · head 0/);
+		assert.match(frame, /Attention L0 head 0/);
 		assert.match(frame, new RegExp(`Logit lens · token ${golden.ids.length - 1}`));
 		assert.match(frame, /Next token · H=/);
 		assert.match(frame, new RegExp(`Activations · token ${golden.ids.length - 1} · layer 0`));
@@ -97,14 +97,14 @@ describe('inspector UI', () => {
 		const ui = await open();
 		await ui.press('jj]'); // layer 2, head 1
 		const frame = ui.frame();
-		assert.match(frame, /Attention · layer 2 · head 1/);
+		assert.match(frame, /Attention L2 head 1/);
 		const theme = createTheme(0);
 		const q = golden.ids.length - 1;
 		const row = gridRow(frame, q);
 		const expected = golden.attention[2]![1]![q]!.map(v => theme.heat(v).text).join('');
 		assert.ok(row.includes(expected), `row ${q}: ${row} should contain ${expected}`);
 		await ui.press('a');
-		assert.match(ui.frame(), /layer 2 · avg of heads/);
+		assert.match(ui.frame(), /Attention L2 heads avg/);
 		ui.unmount();
 	});
 
@@ -184,7 +184,7 @@ describe('inspector UI', () => {
 		assert.equal(ui.frame(), 'terminal too small (70 x 20, need 80 x 24)');
 		ui.rerender(80, 24);
 		await sleep(20);
-		assert.match(ui.frame(), /Attention · layer 0/);
+		assert.match(ui.frame(), /Attention L0/);
 		ui.unmount();
 	});
 

@@ -170,6 +170,10 @@ function perform(controller: SessionController, state: SessionState, action: Act
 			return controller.dispatch(findingsFocused ? {type: 'move-finding', delta: -1} : {type: 'move-layer', delta: -1});
 		case 'layer-next':
 			return controller.dispatch(findingsFocused ? {type: 'move-finding', delta: 1} : {type: 'move-layer', delta: 1});
+		case 'layer-first':
+			return controller.dispatch({type: 'layer-first'});
+		case 'layer-last':
+			return controller.dispatch({type: 'layer-last'});
 		case 'head-prev':
 			return controller.dispatch({type: 'move-head', delta: -1});
 		case 'head-next':

@@ -11,6 +11,8 @@ export type Action =
 	| 'token-last'
 	| 'layer-prev'
 	| 'layer-next'
+	| 'layer-first'
+	| 'layer-last'
 	| 'head-prev'
 	| 'head-next'
 	| 'head-average'
@@ -55,6 +57,8 @@ export const KEYMAP: readonly Binding[] = [
 	{action: 'token-last', keys: [{special: 'end'}, {char: 'G'}], label: 'End G', description: 'last token', group: 'move'},
 	{action: 'layer-prev', keys: [{special: 'upArrow'}, {char: 'k'}], label: '↑ k', description: 'previous layer', footer: 'layer', group: 'move'},
 	{action: 'layer-next', keys: [{special: 'downArrow'}, {char: 'j'}], label: '↓ j', description: 'next layer', group: 'move'},
+	{action: 'layer-first', keys: [{special: 'pageUp'}, {char: '<'}], label: 'PgUp <', description: 'first layer', group: 'move'},
+	{action: 'layer-last', keys: [{special: 'pageDown'}, {char: '>'}], label: 'PgDn >', description: 'last layer', group: 'move'},
 	{action: 'head-prev', keys: [{char: '['}], label: '[', description: 'previous head', footer: 'head', group: 'move'},
 	{action: 'head-next', keys: [{char: ']'}], label: ']', description: 'next head', group: 'move'},
 	{action: 'head-average', keys: [{char: 'a'}], label: 'a', description: 'head average / single head', footer: 'avg', group: 'view'},

@@ -16,14 +16,15 @@ export function AttentionGrid({state, width, height, focused}: {state: SessionSt
 	const rows = Math.max(1, height - 3 - valueLines);
 	const cols = Math.max(1, Math.floor((width - LABEL) / 2));
 	const grid = attentionGrid(state, rows, cols);
-	const head = grid.head === 'average' ? 'avg of heads' : `head ${grid.head}`;
-	const right = grid.clipped ? `q ${grid.queries.start}-${grid.queries.end - 1} k ${grid.keys.start}-${grid.keys.end - 1} of ${state.positions.length}` : '';
+	const head = grid.head === 'average' ? 'heads avg' : `head ${grid.head}`;
+	// When the sequence is longer than the grid: which queries (rows) and keys (columns) are shown.
+	const right = grid.clipped ? `rows ${grid.queries.start}-${grid.queries.end - 1} cols ${grid.keys.start}-${grid.keys.end - 1} of ${state.positions.length}` : '';
 	const keys = Array.from({length: grid.keys.end - grid.keys.start}, (_, j) => grid.keys.start + j);
 	const cursor = state.cursor.token;
 	return (
 		<Box flexDirection="column" width={width}>
-			<PaneTitle title={`Attention · layer ${grid.layer} · ${head}`} focused={focused} width={width} right={right} />
-			<Text>{' '.repeat(LABEL) + keys.map(k => paint(k === cursor ? theme.cursor : theme.muted, String(k % 100).padStart(2))).join('')}</Text>
+			<PaneTitle title={`Attention L${grid.layer} ${head}`} focused={focused} width={width} right={right} />
+			<Text {...theme.muted}>{' '.repeat(LABEL) + positionRuler(keys)}</Text>
 			<Text>{' '.repeat(LABEL) + keys.map(k => paint(k === cursor ? theme.cursor : {}, [...visibleToken(state.positions[k]!.text)].slice(0, 2).join('').padEnd(2))).join('')}</Text>
 			{grid.values.map((row, i) => {
 				const q = grid.queries.start + i;
@@ -34,6 +35,19 @@ export function AttentionGrid({state, width, height, focused}: {state: SessionSt
 			{state.showRowValues ? <RowValues values={cursorAttentionRow(state)} width={width} from={grid.keys.start} /> : null}
 		</Box>
 	);
+}
+
+/** Key positions every 5 columns (2 characters a column), so multi-digit numbers stay readable. */
+function positionRuler(keys: number[]): string {
+	const chars = Array.from({length: keys.length * 2}, () => ' ');
+	let free = 0;
+	keys.forEach((k, j) => {
+		const label = String(k);
+		if (k % 5 !== 0 || j * 2 < free || j * 2 + label.length > chars.length) return;
+		for (let i = 0; i < label.length; i++) chars[j * 2 + i] = label[i]!;
+		free = j * 2 + label.length + 1;
+	});
+	return chars.join('');
 }
 
 /** One painted string per row; neighbouring cells of the same colour share one escape sequence (less for Ink to measure). */
