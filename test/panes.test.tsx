@@ -65,7 +65,7 @@ describe('panes', () => {
 
 	it('attention grid: says when it shows a window of a longer sequence', () => {
 		const out = frame(<AttentionGrid state={state} width={40} height={10} focused={false} />);
-		assert.match(out, new RegExp(`rows 0-6 cols 0-\\d+ of ${state.positions.length}`));
+		assert.match(out, new RegExp(`0-6×0-\\d+ of ${state.positions.length}`));
 		assert.match(out, /▶\s+0 And/, 'the cursor row is marked');
 	});
 

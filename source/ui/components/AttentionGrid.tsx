@@ -17,8 +17,8 @@ export function AttentionGrid({state, width, height, focused}: {state: SessionSt
 	const cols = Math.max(1, Math.floor((width - LABEL) / 2));
 	const grid = attentionGrid(state, rows, cols);
 	const head = grid.head === 'average' ? 'heads avg' : `head ${grid.head}`;
-	// When the sequence is longer than the grid: which queries (rows) and keys (columns) are shown.
-	const right = grid.clipped ? `rows ${grid.queries.start}-${grid.queries.end - 1} cols ${grid.keys.start}-${grid.keys.end - 1} of ${state.positions.length}` : '';
+	// When the sequence is longer than the grid: which queries (rows) × keys (columns) are shown.
+	const right = grid.clipped ? `${grid.queries.start}-${grid.queries.end - 1}×${grid.keys.start}-${grid.keys.end - 1} of ${state.positions.length}` : '';
 	const keys = Array.from({length: grid.keys.end - grid.keys.start}, (_, j) => grid.keys.start + j);
 	const cursor = state.cursor.token;
 	return (
