@@ -76,7 +76,7 @@ export async function keyLatency(model: LanguageModel, tokens: number, presses =
 			<App controller={controller} width={stdout.columns} height={stdout.rows} onQuit={() => {}} />
 		</ThemeContext.Provider>,
 		// Same settings as the real inspector (source/ui/inspect.tsx).
-		{stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, maxFps: 60},
+		{stdout: stdout as unknown as NodeJS.WriteStream, stderr: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, maxFps: 60},
 	);
 	await sleep(100);
 	const keys = ['h', 'h', 'j', 'l', 'k', 'h', ']', 'l'];
