@@ -4,7 +4,7 @@ import {describe, it} from 'node:test';
 import type {Detector} from '../source/analysis/findings.js';
 import {parseBreakpoint, firedBreakpoint, BreakpointSyntaxError} from '../source/session/breakpoints.js';
 import {SessionController} from '../source/session/controller.js';
-import {attentionGrid, cursorAttentionRow, residualNormsByLayer, windowAround} from '../source/session/selectors.js';
+import {attentionGrid, cursorAttentionRow, residualNormsByLayer, topNeurons, windowAround} from '../source/session/selectors.js';
 import type {GenerationSettings, SessionState} from '../source/session/state.js';
 import {TOLERANCE, defaultModel, goldens, maxAbsDiff} from './helpers.js';
 
@@ -45,9 +45,32 @@ describe('session controller', () => {
 			}
 			assert.ok(maxAbsDiff(residualNormsByLayer(state, position.position), golden.residual_norm.map(r => r[position.position]!)) <= TOLERANCE);
 		}
-		// The probability the model gave each token is the softmax of the previous row at that id.
+		// The probability the model gave each token is the softmax of the previous row at that id:
+		// relative to the top candidate it is exp(logit - top logit), from the PyTorch logits.
 		assert.equal(state.positions[0]!.probability, undefined);
-		assert.ok(state.positions.slice(1).every(p => p.probability! > 0 && p.probability! <= 1));
+		let checked = 0;
+		for (const position of state.positions.slice(1)) {
+			const previous = golden.logits_top5[position.position - 1]!;
+			const rank = previous.ids.indexOf(position.id);
+			if (rank < 0) continue;
+			const top = state.positions[position.position - 1]!.next.top[0]!;
+			assert.ok(Math.abs(position.probability! / top.probability - Math.exp(previous.values[rank]! - previous.values[0]!)) <= 1e-4);
+			checked++;
+		}
+		assert.ok(checked > 0, 'some prompt tokens are among the top-5 predictions');
+		// The next-token candidates are PyTorch's top-5, in order.
+		state.positions.forEach(position => assert.deepEqual(position.next.top.slice(0, 5).map(c => c.id), golden.logits_top5[position.position]!.ids));
+	});
+
+	it('the top MLP neurons of the cursor token are PyTorch\'s', async () => {
+		const controller = await session(golden.prompt);
+		for (let l = 0; l < 4; l++) {
+			controller.dispatch({type: 'layer-first'});
+			controller.dispatch({type: 'move-layer', delta: l});
+			const neurons = topNeurons(controller.getState(), 5);
+			assert.deepEqual(neurons.map(n => n.index), golden.mlp[l]!.last_top5.ids);
+			assert.ok(maxAbsDiff(neurons.map(n => n.value), golden.mlp[l]!.last_top5.values) <= TOLERANCE);
+		}
 	});
 
 	it('moves the cursor through tokens, layers and heads, clamped to the model', async () => {
