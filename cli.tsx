@@ -26,6 +26,8 @@ const cli = meow(
   inspect
     --break EXPR            a breakpoint to start with (repeatable): "p < 0.2", "top1 < 0.3",
                             "entropy > 3", "/regex/", "finding", "finding:CATEGORY"
+    --reference FILE        a reference/source text the output is checked against (findings:
+                            unsupported names and numbers, omissions, contradictions)
     --max-new-tokens N      the most tokens one continue (c) generates (default 40)
     --temperature, --top-k, --top-p, --seed   sampling for step and continue, as in generate
 
@@ -67,6 +69,7 @@ const cli = meow(
 			seed: {type: 'number', default: 0},
 			verbose: {type: 'boolean', default: false},
 			break: {type: 'string', isMultiple: true, default: []},
+			reference: {type: 'string'},
 		},
 	},
 );

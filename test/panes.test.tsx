@@ -90,9 +90,9 @@ describe('panes', () => {
 
 	it('findings: grouped counts in the title, the selected one highlighted', () => {
 		const findings = [
-			{category: 'repetition', severity: 'warning' as const, start: 3, end: 9, explanation: '"the house of" repeated 2 times'},
-			{category: 'confidence', severity: 'info' as const, start: 4, end: 5, explanation: 'low probability 0.02'},
-			{category: 'repetition', severity: 'warning' as const, start: 12, end: 15, explanation: 'again'},
+			{group: 'degeneration' as const, category: 'repetition', severity: 'warning' as const, start: 3, end: 9, explanation: '"the house of" repeated 2 times'},
+			{group: 'confidence' as const, category: 'confidence', severity: 'info' as const, start: 4, end: 5, explanation: 'low probability 0.02'},
+			{group: 'degeneration' as const, category: 'repetition', severity: 'warning' as const, start: 12, end: 15, explanation: 'again'},
 		];
 		const out = frame(<Findings state={{...state, findings, selectedFinding: 1}} width={60} height={4} focused />);
 		assert.match(out, /Findings \(3\)/);

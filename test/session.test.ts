@@ -199,7 +199,7 @@ describe('session controller', () => {
 	it('breaks on a finding from the findings pipeline', async () => {
 		// A detector that flags a generated comma (the findings pane's detectors plug in the same way).
 		const commas: Detector = ({tokens, promptLength}) =>
-			tokens.flatMap((t, i) => (i >= promptLength && t.text === ',' ? [{category: 'comma', severity: 'info' as const, start: i, end: i + 1, explanation: 'a comma'}] : []));
+			tokens.flatMap((t, i) => (i >= promptLength && t.text === ',' ? [{group: 'grammar' as const, category: 'comma', severity: 'info' as const, start: i, end: i + 1, explanation: 'a comma'}] : []));
 		const controller = await session(golden.prompt, {detectors: [commas]});
 		controller.addBreakpoint('finding:comma');
 		await controller.continueRun();

@@ -188,6 +188,16 @@ describe('inspector UI', () => {
 		ui.unmount();
 	});
 
+	it('keys that arrive together (a burst over SSH) are each handled, Tab included', async () => {
+		const ui = await open();
+		await ui.press('\t\t\t\t\t');
+		assert.equal(ui.controller.getState().focus, 'findings');
+		assert.match(ui.frame(), /▶ Findings/);
+		await ui.press('jjj');
+		assert.equal(ui.controller.getState().cursor.layer, 0, 'in the findings pane, j moves the finding selection, not the layer');
+		ui.unmount();
+	});
+
 	it('q and Ctrl-C quit', async () => {
 		const ui = await open();
 		await ui.press('q');

@@ -8,7 +8,12 @@
 
 export type Severity = 'info' | 'warning' | 'error';
 
+/** The families of findings, for grouping in reports. */
+export type FindingGroup = 'degeneration' | 'confidence' | 'ending' | 'prompt' | 'grammar' | 'reference';
+
 export interface Finding {
+	group: FindingGroup;
+	/** What went wrong, e.g. `repetition`; breakpoints name it (`finding:repetition`). */
 	category: string;
 	severity: Severity;
 	/** Token positions [start, end) the finding covers. */
@@ -17,10 +22,25 @@ export interface Finding {
 	explanation: string;
 }
 
+export interface DetectorToken {
+	id: number;
+	text: string;
+	/** The model's probability of this token (undefined for the first prompt token). */
+	probability?: number;
+	/** Entropy (nats) of the distribution this token was drawn from. */
+	entropy?: number;
+	generated: boolean;
+}
+
 export interface DetectorInput {
-	/** Every token so far. */
-	tokens: ReadonlyArray<{id: number; text: string; probability?: number; generated: boolean}>;
+	/** Every token so far: the prompt, then what was generated. */
+	tokens: readonly DetectorToken[];
 	promptLength: number;
+	/** Why generation stopped, once it has: end-of-sequence, the token limit, the context. */
+	stop?: 'eos' | 'limit' | 'context';
+	eosTokenId?: number;
+	/** A reference or source text to check the output against (eval data, or pasted in). */
+	reference?: string;
 }
 
 /** A detector looks at the whole sequence and returns every finding it sees in it. */

@@ -3,13 +3,18 @@ import fs from 'node:fs';
 import {UserError, firstLine} from '../errors.js';
 
 export function readPromptFile(file: string): string {
+	return readTextFile(file, 'prompt file');
+}
+
+/** A UTF-8 text file named by a flag; errors name the flag and the file. */
+export function readTextFile(file: string, what: string): string {
 	let bytes: Buffer;
 	try {
 		bytes = fs.readFileSync(file);
 	} catch (error) {
-		throw new UserError(`cannot read prompt file ${file} (${firstLine(error)}): check the path`);
+		throw new UserError(`cannot read ${what} ${file} (${firstLine(error)}): check the path`);
 	}
-	return decodeUtf8(bytes, `prompt file ${file}`);
+	return decodeUtf8(bytes, `${what} ${file}`);
 }
 
 /** Strict UTF-8 decoding; the error names the byte offset of the first bad sequence. */

@@ -5,11 +5,12 @@ import {loadGraph} from '../model/loadGraph.js';
 import {resolveModel} from '../model/resolve.js';
 import {generateCommand} from './generateCommand.js';
 import {graphCommand} from './graphCommand.js';
-import {promptFrom} from './promptInput.js';
+import {promptFrom, readTextFile} from './promptInput.js';
 import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
 	break: string[];
+	reference?: string;
 	model?: string;
 	tokenizer?: string;
 	promptFile?: string;
@@ -56,6 +57,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 			prompt,
 			settings: {...sampling, maxNewTokens: flags.maxNewTokens},
 			breakpoints: flags.break,
+			reference: flags.reference === undefined ? undefined : readTextFile(flags.reference, '--reference'),
 			verbose: flags.verbose,
 		});
 		return;

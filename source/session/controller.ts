@@ -5,6 +5,7 @@
  * the event loop between tokens, so key presses are handled while a `continue` runs and `stop`
  * takes effect at the next token. Knows nothing of the terminal.
  */
+import {defaultDetectors} from '../analysis/detectors/index.js';
 import {runDetectors, type Detector, type Finding} from '../analysis/findings.js';
 import {logitLensOfStreams} from '../analysis/logitLens.js';
 import {isUserError} from '../errors.js';
@@ -43,7 +44,7 @@ export class SessionController {
 	) {
 		this.state = initialState(model.info, prompt, settings);
 		this.decoder = new Decoder(model);
-		this.detectors = options.detectors ?? [];
+		this.detectors = options.detectors ?? defaultDetectors();
 		this.random = seededRandom(settings.seed);
 	}
 
@@ -112,6 +113,7 @@ export class SessionController {
 				findings: [],
 				selectedFinding: 0,
 				finished: undefined,
+				stop: undefined,
 				activity: 'idle',
 				cursor: {...this.state.cursor, token: ids.length - 1},
 				message: `ran ${ids.length} prompt tokens`,
@@ -137,7 +139,9 @@ export class SessionController {
 		return this.enqueue(async () => {
 			this.set({...this.state, activity: 'continuing', message: 'continuing ... (x to stop)'});
 			let message = `generated ${this.state.settings.maxNewTokens} tokens (the continue limit)`;
+			let hitLimit = true;
 			for (let n = 0; n < this.state.settings.maxNewTokens; n++) {
+				hitLimit = false;
 				if (this.stopRequested) {
 					message = `stopped after ${n} tokens`;
 					break;
@@ -156,10 +160,12 @@ export class SessionController {
 					message = this.state.message ?? 'finished';
 					break;
 				}
+				hitLimit = true;
 				// Let key presses (stop, cursor moves) through between tokens.
 				await new Promise(resolve => setImmediate(resolve));
 			}
-			this.set({...this.state, activity: 'idle', message});
+			this.set({...this.state, activity: 'idle', message, stop: hitLimit ? 'limit' : this.state.stop});
+			if (hitLimit) this.refreshFindings();
 		});
 	}
 
@@ -185,6 +191,7 @@ export class SessionController {
 				...this.state,
 				positions,
 				finished: undefined,
+				stop: undefined,
 				cursor: {...this.state.cursor, token: Math.min(this.state.cursor.token, length - 1)},
 				message: `undid ${JSON.stringify(removed.text)}`,
 			});
@@ -204,6 +211,13 @@ export class SessionController {
 
 	clearBreakpoints(): void {
 		this.set({...this.state, breakpoints: [], message: 'breakpoints cleared'});
+	}
+
+	/** Set (or clear, with an empty text) the reference the output is checked against. */
+	setReference(text: string): void {
+		const reference = text.trim() ? text : undefined;
+		this.set({...this.state, reference, message: reference ? `reference set (${reference.length} characters)` : 'reference cleared'});
+		this.refreshFindings();
 	}
 
 	setSettings(settings: Partial<GenerationSettings>): void {
@@ -226,7 +240,8 @@ export class SessionController {
 		}
 		const context = state.model.context ?? Infinity;
 		if (state.positions.length >= context) {
-			this.set({...state, finished: 'context', message: `the context of ${context} tokens is full`});
+			this.set({...state, finished: 'context', stop: 'context', message: `the context of ${context} tokens is full`});
+			this.refreshFindings();
 			return {ok: false};
 		}
 		const id = chooseToken(last.logits, state.settings, this.random);
@@ -239,6 +254,7 @@ export class SessionController {
 			...this.state,
 			positions,
 			finished: eos ? 'eos' : undefined,
+			stop: eos ? 'eos' : undefined,
 			message: eos ? 'the model ended the sequence (end-of-sequence)' : this.state.message,
 			// Follow generation when the cursor was on the last token.
 			cursor: this.state.cursor.token === state.positions.length - 1 ? {...this.state.cursor, token: positions.length - 1} : this.state.cursor,
@@ -260,9 +276,13 @@ export class SessionController {
 
 	private refreshFindings(): readonly Finding[] {
 		if (this.detectors.length === 0) return this.state.findings;
+		const positions = this.state.positions;
 		const findings = runDetectors(this.detectors, {
-			tokens: this.state.positions.map(p => ({id: p.id, text: p.text, probability: p.probability, generated: p.generated})),
+			tokens: positions.map((p, i) => ({id: p.id, text: p.text, probability: p.probability, entropy: positions[i - 1]?.next.entropy, generated: p.generated})),
 			promptLength: this.state.promptLength,
+			stop: this.state.stop,
+			eosTokenId: this.model.eosTokenId,
+			reference: this.state.reference,
 		});
 		this.set({...this.state, findings, selectedFinding: Math.min(this.state.selectedFinding, Math.max(0, findings.length - 1))});
 		return findings;

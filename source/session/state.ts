@@ -22,7 +22,7 @@ export interface GenerationSettings extends SamplingSettings {
 	maxNewTokens: number;
 }
 
-export type Overlay = {kind: 'help'} | {kind: 'prompt'} | {kind: 'breakpoint'};
+export type Overlay = {kind: 'help'} | {kind: 'prompt'} | {kind: 'breakpoint'} | {kind: 'reference'};
 
 export type Activity = 'loading' | 'idle' | 'running' | 'continuing';
 
@@ -48,6 +48,10 @@ export interface SessionState {
 	overlay?: Overlay;
 	/** Generation has reached end-of-sequence or the context: stepping is over until undo. */
 	finished?: 'eos' | 'context';
+	/** Why the last generation run stopped (cleared by the next step): the ending detectors use it. */
+	stop?: 'eos' | 'limit' | 'context';
+	/** A reference or source text the output is checked against (R in the inspector, --reference). */
+	reference?: string;
 }
 
 export function initialState(model: ModelInfo, prompt: string, settings: GenerationSettings): SessionState {

@@ -125,6 +125,23 @@ function Overlay({controller, state, width, height}: {controller: SessionControl
 					}}
 				/>
 			);
+		case 'reference':
+			return (
+				<TextPrompt
+					title="Reference text"
+					initial={state.reference ?? ''}
+					width={width}
+					hints={[
+						'The output is checked against it: names and numbers it lacks (unsupported), its content',
+						'words the output misses (omission), its statements the output negates (contradiction).',
+						'Enter sets it (empty clears it) · Esc cancels · for long texts use --reference FILE',
+					]}
+					onSubmit={value => {
+						controller.dispatch({type: 'close-overlay'});
+						controller.setReference(value);
+					}}
+				/>
+			);
 		default:
 			return null;
 	}
@@ -146,7 +163,7 @@ export function handleKeys(controller: SessionController, state: SessionState, i
 	const plain = !key.ctrl && !key.meta && !Object.entries(key).some(([name, on]) => on && name !== 'shift');
 	if (plain && [...input].length > 1) {
 		for (const ch of input) {
-			const action = actionFor(ch, NO_KEY);
+			const action = actionFor(ch, {...NO_KEY, tab: ch === '\t', return: ch === '\r', escape: ch === '\x1b'});
 			if (action) perform(controller, controller.getState(), action, onQuit);
 		}
 		return;
@@ -203,6 +220,8 @@ function perform(controller: SessionController, state: SessionState, action: Act
 			return controller.dispatch({type: 'open', overlay: {kind: 'breakpoint'}});
 		case 'clear-breakpoints':
 			return controller.clearBreakpoints();
+		case 'set-reference':
+			return controller.dispatch({type: 'open', overlay: {kind: 'reference'}});
 		case 'help':
 			return controller.dispatch({type: 'open', overlay: {kind: 'help'}});
 		case 'quit':

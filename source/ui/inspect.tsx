@@ -18,6 +18,7 @@ export interface InspectOptions {
 	prompt: string;
 	settings: GenerationSettings;
 	breakpoints: string[];
+	reference?: string;
 	verbose: boolean;
 }
 
@@ -41,6 +42,7 @@ export async function runInspector(options: InspectOptions): Promise<void> {
 	model.encode(options.prompt);
 	const controller = new SessionController(model, options.prompt, options.settings);
 	for (const breakpoint of options.breakpoints) controller.addBreakpoint(breakpoint);
+	if (options.reference !== undefined) controller.setReference(options.reference);
 	const level = detectColorLevel(process.env, true);
 	chalk.level = level;
 	const theme = createTheme(level);
