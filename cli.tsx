@@ -15,6 +15,7 @@ const cli = meow(
                                             token of each head and the logit-lens prediction
     $ lmscope generate "PROMPT" [flags]     stream a continuation token by token
     $ lmscope graph [MODEL]                 show what graph discovery found in an ONNX model
+    $ lmscope ratings summary [PATH]        means per axis and model, inter-rater agreement
 
   Model
     --model, -m PATH        a folder (model.onnx or onnx/model.onnx, tokenizer.json,
@@ -28,6 +29,8 @@ const cli = meow(
                             "entropy > 3", "/regex/", "finding", "finding:CATEGORY"
     --reference FILE        a reference/source text the output is checked against (findings:
                             unsupported names and numbers, omissions, contradictions)
+    --rater NAME            who is rating (r), default the OS user
+    --ratings PATH          ratings file (JSONL), default .lmscope/ratings.jsonl
     --max-new-tokens N      the most tokens one continue (c) generates (default 40)
     --temperature, --top-k, --top-p, --seed   sampling for step and continue, as in generate
 
@@ -70,6 +73,8 @@ const cli = meow(
 			verbose: {type: 'boolean', default: false},
 			break: {type: 'string', isMultiple: true, default: []},
 			reference: {type: 'string'},
+			rater: {type: 'string'},
+			ratings: {type: 'string'},
 		},
 	},
 );

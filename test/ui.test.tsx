@@ -14,7 +14,9 @@ import {KEYMAP} from '../source/ui/keymap.js';
 import {sparkline, visibleToken} from '../source/ui/text.js';
 import {createTheme, detectColorLevel} from '../source/ui/theme.js';
 import {ThemeContext} from '../source/ui/themeContext.js';
-import {defaultModel, goldens} from './helpers.js';
+import path from 'node:path';
+import {readRatings} from '../source/ratings/ratingStore.js';
+import {defaultModel, goldens, tempDir} from './helpers.js';
 
 const SETTINGS: GenerationSettings = {temperature: 0, topK: 0, topP: 1, seed: 0, maxNewTokens: 40};
 const golden = goldens()[2]!;
@@ -29,8 +31,8 @@ interface Harness {
 	quits: number;
 }
 
-async function open(width = 80, height = 24): Promise<Harness> {
-	const controller = new SessionController(await defaultModel(), golden.prompt, SETTINGS);
+async function open(width = 80, height = 24, options: {ratingsPath?: string; rater?: string} = {}): Promise<Harness> {
+	const controller = new SessionController(await defaultModel(), golden.prompt, SETTINGS, {ratingsPath: options.ratingsPath ?? path.join(tempDir('ui'), 'ratings.jsonl'), rater: options.rater});
 	await controller.runPrompt();
 	const harness = {quits: 0} as Harness;
 	const tree = (w: number, h: number) => (
@@ -196,6 +198,36 @@ describe('inspector UI', () => {
 		await ui.press('jjj');
 		assert.equal(ui.controller.getState().cursor.layer, 0, 'in the findings pane, j moves the finding selection, not the layer');
 		ui.unmount();
+	});
+
+	it('rates the output with r: three axes, a note, saved durably, shown when the prompt is opened again', async () => {
+		const ratingsPath = path.join(tempDir('rate'), 'ratings.jsonl');
+		const ui = await open(80, 24, {ratingsPath, rater: 'ann'});
+		await ui.press('r');
+		assert.match(ui.frame(), /nothing to rate yet/, 'no output yet: nothing to rate');
+		assert.doesNotMatch(ui.frame(), /Rate this output/);
+		await ui.press('nn');
+		await ui.press('r');
+		assert.match(ui.frame(), /Rate this output · rater ann/);
+		await ui.press('4');
+		await ui.press('\r');
+		assert.match(ui.frame(), /rate grammar, logic first/);
+		await ui.press('2');
+		await ui.press('5');
+		await ui.press('loops a bit');
+		await ui.press('\r');
+		assert.match(ui.frame(), /rating saved: fluency 4, grammar 2, logic 5/);
+		const {ratings} = readRatings(ratingsPath);
+		assert.equal(ratings.length, 1);
+		assert.deepEqual([ratings[0]!.rater, ratings[0]!.fluency, ratings[0]!.grammar, ratings[0]!.logic, ratings[0]!.note], ['ann', 4, 2, 5, 'loops a bit']);
+		assert.equal(ratings[0]!.prompt, golden.prompt);
+		assert.equal(ratings[0]!.output, golden.greedy_ids.slice(0, 2).map(id => ui.controller.model.tokenizer.piece(id)).join(''));
+		ui.unmount();
+		const again = await open(80, 24, {ratingsPath, rater: 'bob'});
+		assert.match(again.frame(), /1 earlier rating of this prompt/);
+		await again.press('r');
+		assert.match(again.frame(), /ann: fluency 4 grammar 2 logic 5 · loops a bit/);
+		again.unmount();
 	});
 
 	it('q and Ctrl-C quit', async () => {

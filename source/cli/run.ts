@@ -1,15 +1,20 @@
 /** Dispatch a parsed command line to its command. */
+import os from 'node:os';
 import {UserError} from '../errors.js';
+import {DEFAULT_RATINGS_PATH} from '../ratings/ratingStore.js';
 import {LanguageModel} from '../model/languageModel.js';
 import {loadGraph} from '../model/loadGraph.js';
 import {resolveModel} from '../model/resolve.js';
 import {generateCommand} from './generateCommand.js';
 import {graphCommand} from './graphCommand.js';
 import {promptFrom, readTextFile} from './promptInput.js';
+import {ratingsCommand} from './ratingsCommand.js';
 import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
 	break: string[];
+	ratings?: string;
+	rater?: string;
 	reference?: string;
 	model?: string;
 	tokenizer?: string;
@@ -24,12 +29,19 @@ export interface Flags {
 }
 
 export const DEFAULT_PROMPT = 'In the beginning God created';
-const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph']);
+const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph', 'ratings']);
+
+const out = (text: string) => process.stdout.write(text);
+const note = (text: string) => process.stderr.write(`${text}\n`);
 
 export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	const [first, ...rest] = input;
 	const command = first !== undefined && COMMANDS.has(first) ? first : undefined;
 	const args = command ? rest : input;
+	if (command === 'ratings') {
+		out(`${ratingsCommand(args, flags.json)}\n`);
+		return;
+	}
 	if (args.length > 1) {
 		throw new UserError(`expected one prompt argument but got ${args.length}: quote the prompt ("lmscope ${command ?? 'inspect'} \\"The king said\\"")`);
 	}
@@ -37,8 +49,6 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	if (command === 'trace' && flags.topK === 0) {
 		throw new UserError('--top-k for trace must be at least 1 (it is how many candidates to show)');
 	}
-	const out = (text: string) => process.stdout.write(text);
-	const note = (text: string) => process.stderr.write(`${text}\n`);
 
 	if (command === 'graph') {
 		const files = resolveModel(args[0] ?? flags.model, flags.tokenizer, {needTokenizer: false});
@@ -58,6 +68,8 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 			settings: {...sampling, maxNewTokens: flags.maxNewTokens},
 			breakpoints: flags.break,
 			reference: flags.reference === undefined ? undefined : readTextFile(flags.reference, '--reference'),
+			ratingsPath: flags.ratings ?? DEFAULT_RATINGS_PATH,
+			rater: flags.rater ?? os.userInfo().username,
 			verbose: flags.verbose,
 		});
 		return;

@@ -13,6 +13,7 @@ import {Decoder} from '../model/decoder.js';
 import type {LanguageModel} from '../model/languageModel.js';
 import {chooseToken, seededRandom} from '../model/sampling.js';
 import {WANT_ALL} from '../model/trace.js';
+import {appendRating, DEFAULT_RATINGS_PATH, readRatings, type Rating} from '../ratings/ratingStore.js';
 import {BreakpointSyntaxError, firedBreakpoint, parseBreakpoint, type StepFacts} from './breakpoints.js';
 import {reduce, type Command} from './reducer.js';
 import {positionsFromTrace, type PositionData} from './sequence.js';
@@ -22,6 +23,16 @@ export const LENS_TOP_K = 5;
 
 export interface ControllerOptions {
 	detectors?: readonly Detector[];
+	/** Where ratings go (JSONL), and who is rating. */
+	ratingsPath?: string;
+	rater?: string;
+}
+
+export interface RatingValues {
+	fluency: number;
+	grammar: number;
+	logic: number;
+	note: string;
 }
 
 type StepOutcome = {ok: true; facts: StepFacts} | {ok: false};
@@ -34,6 +45,8 @@ export class SessionController {
 	private readonly lensCache = new Map<number, NonNullable<SessionState['lens']>['rows']>();
 	private random: () => number;
 	private stopRequested = false;
+	readonly ratingsPath: string;
+	readonly rater: string;
 	private busy: Promise<void> = Promise.resolve();
 
 	constructor(
@@ -45,6 +58,8 @@ export class SessionController {
 		this.state = initialState(model.info, prompt, settings);
 		this.decoder = new Decoder(model);
 		this.detectors = options.detectors ?? defaultDetectors();
+		this.ratingsPath = options.ratingsPath ?? DEFAULT_RATINGS_PATH;
+		this.rater = options.rater ?? 'anonymous';
 		this.random = seededRandom(settings.seed);
 	}
 
@@ -119,6 +134,7 @@ export class SessionController {
 				message: `ran ${ids.length} prompt tokens`,
 			});
 			this.refreshFindings();
+			this.loadEarlierRatings();
 		});
 	}
 
@@ -211,6 +227,66 @@ export class SessionController {
 
 	clearBreakpoints(): void {
 		this.set({...this.state, breakpoints: [], message: 'breakpoints cleared'});
+	}
+
+	/** The generated text (what a rating is about). */
+	outputText(): string {
+		return this.state.positions
+			.slice(this.state.promptLength)
+			.filter(p => p.id !== this.model.eosTokenId)
+			.map(p => p.text)
+			.join('');
+	}
+
+	/** Save a rating of the current output; resolves once it is fsync'd (or the error is shown). */
+	rate(values: RatingValues): Promise<void> {
+		// Queued like model work, so it never interleaves with a step that changes the output.
+		return this.enqueue(() => this.saveRating(values));
+	}
+
+	private async saveRating(values: RatingValues): Promise<void> {
+		if (generatedCount(this.state) === 0) {
+			this.set({...this.state, message: 'nothing to rate yet: generate some output first (n or c)'});
+			return;
+		}
+		const {settings} = this.state;
+		const rating: Rating = {
+			version: 1,
+			time: new Date().toISOString(),
+			rater: this.rater,
+			model: this.model.info.name,
+			prompt: this.state.prompt,
+			output: this.outputText(),
+			settings: {temperature: settings.temperature, topK: settings.topK, topP: settings.topP, seed: settings.seed, maxNewTokens: settings.maxNewTokens},
+			...values,
+		};
+		try {
+			await appendRating(this.ratingsPath, rating);
+		} catch (error) {
+			if (!isUserError(error)) throw error;
+			this.set({...this.state, message: error.message});
+			return;
+		}
+		this.set({
+			...this.state,
+			earlierRatings: [...this.state.earlierRatings, rating],
+			message: `rating saved: fluency ${values.fluency}, grammar ${values.grammar}, logic ${values.logic} (${this.ratingsPath})`,
+		});
+	}
+
+	private loadEarlierRatings(): void {
+		try {
+			const {ratings, problems} = readRatings(this.ratingsPath);
+			const earlier = ratings.filter(r => r.prompt === this.state.prompt);
+			const notes = [
+				earlier.length > 0 ? `${earlier.length} earlier rating${earlier.length === 1 ? '' : 's'} of this prompt (r to see them)` : '',
+				problems.length > 0 ? `${problems.length} unreadable line${problems.length === 1 ? '' : 's'} in ${this.ratingsPath} skipped (line ${problems.map(p => p.line).join(', ')})` : '',
+			].filter(Boolean);
+			this.set({...this.state, earlierRatings: earlier, message: notes.length ? `${this.state.message} · ${notes.join(' · ')}` : this.state.message});
+		} catch (error) {
+			if (!isUserError(error)) throw error;
+			this.set({...this.state, message: error.message});
+		}
 	}
 
 	/** Set (or clear, with an empty text) the reference the output is checked against. */

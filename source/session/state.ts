@@ -3,6 +3,7 @@ import type {Finding} from '../analysis/findings.js';
 import type {LensRow} from '../analysis/logitLens.js';
 import type {ModelInfo} from '../model/languageModel.js';
 import type {SamplingSettings} from '../model/sampling.js';
+import type {Rating} from '../ratings/ratingStore.js';
 import type {Breakpoint} from './breakpoints.js';
 import type {PositionData} from './sequence.js';
 
@@ -22,7 +23,7 @@ export interface GenerationSettings extends SamplingSettings {
 	maxNewTokens: number;
 }
 
-export type Overlay = {kind: 'help'} | {kind: 'prompt'} | {kind: 'breakpoint'} | {kind: 'reference'};
+export type Overlay = {kind: 'help'} | {kind: 'prompt'} | {kind: 'breakpoint'} | {kind: 'reference'} | {kind: 'rating'};
 
 export type Activity = 'loading' | 'idle' | 'running' | 'continuing';
 
@@ -52,6 +53,8 @@ export interface SessionState {
 	stop?: 'eos' | 'limit' | 'context';
 	/** A reference or source text the output is checked against (R in the inspector, --reference). */
 	reference?: string;
+	/** Ratings of this prompt already in the ratings file, oldest first (shown in the rating form). */
+	earlierRatings: readonly Rating[];
 }
 
 export function initialState(model: ModelInfo, prompt: string, settings: GenerationSettings): SessionState {
@@ -69,6 +72,7 @@ export function initialState(model: ModelInfo, prompt: string, settings: Generat
 		findings: [],
 		selectedFinding: 0,
 		activity: 'loading',
+		earlierRatings: [],
 	};
 }
 

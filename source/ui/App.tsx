@@ -5,7 +5,7 @@
 import {Box, Text, useInput, useStdin, type Key} from 'ink';
 import {useSyncExternalStore} from 'react';
 import type {SessionController} from '../session/controller.js';
-import type {SessionState} from '../session/state.js';
+import {generatedCount, type SessionState} from '../session/state.js';
 import {Activations} from './components/Activations.js';
 import {AttentionGrid} from './components/AttentionGrid.js';
 import {Findings} from './components/Findings.js';
@@ -14,6 +14,7 @@ import {Header} from './components/Header.js';
 import {HelpOverlay} from './components/HelpOverlay.js';
 import {LogitLens} from './components/LogitLens.js';
 import {NextToken} from './components/NextToken.js';
+import {RatingForm} from './components/RatingForm.js';
 import {TextPrompt} from './components/TextPrompt.js';
 import {TokenStrip} from './components/TokenStrip.js';
 import {actionFor, type Action} from './keymap.js';
@@ -125,6 +126,19 @@ function Overlay({controller, state, width, height}: {controller: SessionControl
 					}}
 				/>
 			);
+		case 'rating':
+			return (
+				<RatingForm
+					rater={controller.rater}
+					earlier={state.earlierRatings}
+					width={width}
+					height={height}
+					onSubmit={values => {
+						controller.dispatch({type: 'close-overlay'});
+						void controller.rate(values);
+					}}
+				/>
+			);
 		case 'reference':
 			return (
 				<TextPrompt
@@ -220,6 +234,12 @@ function perform(controller: SessionController, state: SessionState, action: Act
 			return controller.dispatch({type: 'open', overlay: {kind: 'breakpoint'}});
 		case 'clear-breakpoints':
 			return controller.clearBreakpoints();
+		case 'rate':
+			// With no output there is nothing to rate, but earlier ratings of the prompt can still be read.
+			if (generatedCount(state) === 0 && state.earlierRatings.length === 0) {
+				return controller.dispatch({type: 'message', text: 'nothing to rate yet: generate some output first (n or c)'});
+			}
+			return controller.dispatch({type: 'open', overlay: {kind: 'rating'}});
 		case 'set-reference':
 			return controller.dispatch({type: 'open', overlay: {kind: 'reference'}});
 		case 'help':

@@ -19,6 +19,8 @@ export interface InspectOptions {
 	settings: GenerationSettings;
 	breakpoints: string[];
 	reference?: string;
+	ratingsPath: string;
+	rater: string;
 	verbose: boolean;
 }
 
@@ -40,7 +42,7 @@ export async function runInspector(options: InspectOptions): Promise<void> {
 	// Everything that can fail on bad input fails here, before the screen is taken over.
 	const model = await LanguageModel.load(options.files, {verbose: options.verbose});
 	model.encode(options.prompt);
-	const controller = new SessionController(model, options.prompt, options.settings);
+	const controller = new SessionController(model, options.prompt, options.settings, {ratingsPath: options.ratingsPath, rater: options.rater});
 	for (const breakpoint of options.breakpoints) controller.addBreakpoint(breakpoint);
 	if (options.reference !== undefined) controller.setReference(options.reference);
 	const level = detectColorLevel(process.env, true);

@@ -27,6 +27,7 @@ export type Action =
 	| 'add-breakpoint'
 	| 'clear-breakpoints'
 	| 'set-reference'
+	| 'rate'
 	| 'help'
 	| 'quit';
 
@@ -73,6 +74,7 @@ export const KEYMAP: readonly Binding[] = [
 	{action: 'edit-prompt', keys: [{char: 'e'}], label: 'e', description: 'edit the prompt and re-run', footer: 'prompt', group: 'generate'},
 	{action: 'add-breakpoint', keys: [{char: 'b'}], label: 'b', description: 'add a breakpoint', footer: 'break', group: 'generate'},
 	{action: 'clear-breakpoints', keys: [{char: 'B'}], label: 'B', description: 'clear all breakpoints', group: 'generate'},
+	{action: 'rate', keys: [{char: 'r'}], label: 'r', description: 'rate the output', footer: 'rate', group: 'generate'},
 	{action: 'set-reference', keys: [{char: 'R'}], label: 'R', description: 'set the reference text', group: 'generate'},
 	{action: 'help', keys: [{char: '?'}], label: '?', description: 'this help', footer: 'help', group: 'general'},
 	{action: 'quit', keys: [{char: 'q'}, {char: 'c', ctrl: true}], label: 'q ^C', description: 'quit', footer: 'quit', group: 'general'},
