@@ -16,6 +16,8 @@ const cli = meow(
     $ lmscope generate "PROMPT" [flags]     stream a continuation token by token
     $ lmscope graph [MODEL]                 show what graph discovery found in an ONNX model
     $ lmscope ratings summary [PATH]        means per axis and model, inter-rater agreement
+    $ lmscope score --ref REF [--ref REF2] < HYP
+                                            score hypotheses (one a line) against references
 
   Model
     --model, -m PATH        a folder (model.onnx or onnx/model.onnx, tokenizer.json,
@@ -44,6 +46,15 @@ const cli = meow(
     --top-k K               sample only from the K most likely tokens (0 = off, default)
     --top-p P               sample from the smallest set with probability >= P (default 1 = off)
     --seed S                random seed, so sampled runs can be replayed (default 0)
+
+  score
+    --ref FILE              a reference file, one segment a line (repeat for more references)
+    --metrics LIST          comma-separated: bleu, chrf, rouge (= rouge1,rouge2,rougeL,rougeLsum),
+                            em, f1 (default bleu,chrf,rouge)
+    --tokenize T            BLEU tokenizer: 13a (default), intl, char, none
+    --lowercase             case-insensitive BLEU and chrF
+    --stem                  Porter stemming for ROUGE
+    --json                  every metric with its signature and per-segment scores
 
   General
     --verbose               per-token probabilities in \`generate\`; ONNX Runtime's own log;
@@ -74,6 +85,11 @@ const cli = meow(
 			break: {type: 'string', isMultiple: true, default: []},
 			reference: {type: 'string'},
 			rater: {type: 'string'},
+			ref: {type: 'string', isMultiple: true, default: []},
+			metrics: {type: 'string'},
+			tokenize: {type: 'string'},
+			lowercase: {type: 'boolean', default: false},
+			stem: {type: 'boolean', default: false},
 			ratings: {type: 'string'},
 		},
 	},

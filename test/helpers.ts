@@ -59,7 +59,7 @@ export interface CliResult {
 }
 
 /** Run the built CLI (npm test builds dist/ first) as a user would. */
-export function runCli(args: string[], options: {input?: string; cwd?: string} = {}): CliResult {
+export function runCli(args: string[], options: {input?: string | Buffer; cwd?: string} = {}): CliResult {
 	const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
 		encoding: 'utf8',
 		input: options.input ?? '',

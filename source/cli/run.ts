@@ -9,10 +9,16 @@ import {generateCommand} from './generateCommand.js';
 import {graphCommand} from './graphCommand.js';
 import {promptFrom, readTextFile} from './promptInput.js';
 import {ratingsCommand} from './ratingsCommand.js';
+import {readStdin, scoreCommand} from './scoreCommand.js';
 import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
 	break: string[];
+	ref: string[];
+	metrics?: string;
+	tokenize?: string;
+	lowercase: boolean;
+	stem: boolean;
 	ratings?: string;
 	rater?: string;
 	reference?: string;
@@ -29,7 +35,7 @@ export interface Flags {
 }
 
 export const DEFAULT_PROMPT = 'In the beginning God created';
-const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph', 'ratings']);
+const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph', 'ratings', 'score']);
 
 const out = (text: string) => process.stdout.write(text);
 const note = (text: string) => process.stderr.write(`${text}\n`);
@@ -38,6 +44,11 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	const [first, ...rest] = input;
 	const command = first !== undefined && COMMANDS.has(first) ? first : undefined;
 	const args = command ? rest : input;
+	if (command === 'score') {
+		if (args.length > 0) throw new UserError(`score takes no arguments (got ${args.join(' ')}): lmscope score --ref REF_FILE [--ref MORE] < HYP_FILE`);
+		out(`${scoreCommand(await readStdin(), flags)}\n`);
+		return;
+	}
 	if (command === 'ratings') {
 		out(`${ratingsCommand(args, flags.json)}\n`);
 		return;
