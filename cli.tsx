@@ -6,6 +6,13 @@ import meow from 'meow';
 import {runCommand} from './source/cli/run.js';
 import {reportError} from './source/cli/exit.js';
 
+// `eval --json OUT` takes a path where the other commands' --json is a switch: give it its own flag.
+const argv = process.argv.slice(2);
+if (argv[0] === 'eval') {
+	const at = argv.indexOf('--json');
+	if (at >= 0 && argv[at + 1] !== undefined && !argv[at + 1]!.startsWith('-')) argv.splice(at, 2, `--json-out=${argv[at + 1]}`);
+}
+
 const cli = meow(
 	`
   Usage
@@ -16,6 +23,7 @@ const cli = meow(
     $ lmscope generate "PROMPT" [flags]     stream a continuation token by token
     $ lmscope graph [MODEL]                 show what graph discovery found in an ONNX model
     $ lmscope ratings summary [PATH]        means per axis and model, inter-rater agreement
+    $ lmscope eval DATA [flags]             batch evaluation: generate, find, score, gate CI
     $ lmscope score --ref REF [--ref REF2] < HYP
                                             score hypotheses (one a line) against references
 
@@ -47,6 +55,16 @@ const cli = meow(
     --top-p P               sample from the smallest set with probability >= P (default 1 = off)
     --seed S                random seed, so sampled runs can be replayed (default 0)
 
+  eval
+    --prompt-field F        field with the prompt (default "prompt"; text files: every line)
+    --reference-field F     field with the reference, a string or a list (default "reference")
+    --prediction-field F    the data already holds outputs: score those, no generation
+    --metrics LIST          as for score; perplexity of the reference is added with a model
+    --json OUT              write everything to OUT (items also go to OUT.items.jsonl as they finish)
+    --resume                continue an interrupted run without redoing finished items
+    --fail-under M=V        exit 1 when metric M is below V (perplexity: above); repeatable
+    --max-new-tokens, --temperature, --top-k, --top-p, --seed   generation, as in generate
+
   score
     --ref FILE              a reference file, one segment a line (repeat for more references)
     --metrics LIST          comma-separated: bleu, chrf, rouge (= rouge1,rouge2,rougeL,rougeLsum),
@@ -70,6 +88,7 @@ const cli = meow(
 `,
 	{
 		importMeta: import.meta,
+		argv,
 		allowUnknownFlags: false,
 		flags: {
 			model: {type: 'string', shortFlag: 'm'},
@@ -90,6 +109,12 @@ const cli = meow(
 			tokenize: {type: 'string'},
 			lowercase: {type: 'boolean', default: false},
 			stem: {type: 'boolean', default: false},
+			promptField: {type: 'string'},
+			referenceField: {type: 'string'},
+			predictionField: {type: 'string'},
+			jsonOut: {type: 'string'},
+			resume: {type: 'boolean', default: false},
+			failUnder: {type: 'string', isMultiple: true, default: []},
 			ratings: {type: 'string'},
 		},
 	},

@@ -6,6 +6,7 @@ import {LanguageModel} from '../model/languageModel.js';
 import {loadGraph} from '../model/loadGraph.js';
 import {resolveModel} from '../model/resolve.js';
 import {generateCommand} from './generateCommand.js';
+import {evalCommand} from './evalCommand.js';
 import {graphCommand} from './graphCommand.js';
 import {promptFrom, readTextFile} from './promptInput.js';
 import {ratingsCommand} from './ratingsCommand.js';
@@ -14,6 +15,12 @@ import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
 	break: string[];
+	promptField?: string;
+	referenceField?: string;
+	predictionField?: string;
+	jsonOut?: string;
+	resume: boolean;
+	failUnder: string[];
 	ref: string[];
 	metrics?: string;
 	tokenize?: string;
@@ -35,7 +42,7 @@ export interface Flags {
 }
 
 export const DEFAULT_PROMPT = 'In the beginning God created';
-const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph', 'ratings', 'score']);
+const COMMANDS = new Set(['inspect', 'trace', 'generate', 'graph', 'ratings', 'score', 'eval']);
 
 const out = (text: string) => process.stdout.write(text);
 const note = (text: string) => process.stderr.write(`${text}\n`);
@@ -44,6 +51,13 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	const [first, ...rest] = input;
 	const command = first !== undefined && COMMANDS.has(first) ? first : undefined;
 	const args = command ? rest : input;
+	if (command === 'eval') {
+		if (args.length !== 1) throw new UserError('usage: lmscope eval DATA [flags] (DATA: .jsonl, .csv or a text file of prompts)');
+		validate(flags);
+		const sampling = {temperature: flags.temperature, topK: flags.topK ?? 0, topP: flags.topP, seed: flags.seed};
+		process.exitCode = await evalCommand(args[0]!, flags, sampling, out);
+		return;
+	}
 	if (command === 'score') {
 		if (args.length > 0) throw new UserError(`score takes no arguments (got ${args.join(' ')}): lmscope score --ref REF_FILE [--ref MORE] < HYP_FILE`);
 		out(`${scoreCommand(await readStdin(), flags)}\n`);

@@ -111,6 +111,23 @@ function prepare(line: string, options: BleuOptions): string[] {
 	return bleuTokenize(text.trimEnd(), options.tokenize);
 }
 
+/** One segment's statistics (for bootstrap resampling: sum them, then bleuFromStatistics). */
+export function bleuSegmentStatistics(hypothesis: string, references: string[], options: Partial<BleuOptions> = {}): BleuStatistics {
+	const o = {...CORPUS_BLEU_DEFAULTS, ...options};
+	return bleuSentenceStatistics(prepare(hypothesis, o), references.map(r => prepare(r, o)), o.maxOrder);
+}
+
+export function sumBleuStatistics(list: BleuStatistics[], maxOrder = 4): BleuStatistics {
+	const sum: BleuStatistics = {correct: new Array(maxOrder).fill(0), total: new Array(maxOrder).fill(0), hypLength: 0, refLength: 0};
+	for (const s of list) {
+		s.correct.forEach((c, n) => (sum.correct[n]! += c));
+		s.total.forEach((t, n) => (sum.total[n]! += t));
+		sum.hypLength += s.hypLength;
+		sum.refLength += s.refLength;
+	}
+	return sum;
+}
+
 /** Corpus BLEU: statistics summed over segments. `references[r][i]` is reference r of segment i. */
 export function corpusBleu(hypotheses: string[], references: string[][], options: Partial<BleuOptions> = {}): BleuScore {
 	const o = {...CORPUS_BLEU_DEFAULTS, ...options};

@@ -17,7 +17,7 @@ export interface ChrfOptions {
 export const CHRF_DEFAULTS: ChrfOptions = {charOrder: 6, beta: 2, removeWhitespace: true, epsSmoothing: false, lowercase: false};
 
 /** Per order: [hyp n-grams, ref n-grams, matches]. */
-type ChrfStatistics = number[];
+export type ChrfStatistics = number[];
 
 function charNgrams(text: string, n: number): Map<string, number> {
 	const chars = [...text];
@@ -48,6 +48,15 @@ function statistics(hyp: string, ref: string, o: ChrfOptions): ChrfStatistics {
 		stats.push(hCount, rCount, matches);
 	}
 	return stats;
+}
+
+export function chrfFromStatistics(stats: ChrfStatistics, options: Partial<ChrfOptions> = {}): number {
+	return fScore(stats, {...CHRF_DEFAULTS, ...options});
+}
+
+/** One segment's statistics against its best reference (for bootstrap resampling: sum them). */
+export function chrfSegmentStatistics(hypothesis: string, references: string[], options: Partial<ChrfOptions> = {}): ChrfStatistics {
+	return bestStatistics(hypothesis, references, {...CHRF_DEFAULTS, ...options});
 }
 
 function fScore(stats: ChrfStatistics, o: ChrfOptions): number {
