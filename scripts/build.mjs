@@ -6,11 +6,19 @@
  * inspector's launch-time target needs. Native and heavyweight packages stay external and load
  * from node_modules as usual. React is built in production mode (no development checks).
  */
+import fs from 'node:fs';
 import {build} from 'esbuild';
+
+fs.rmSync('dist', {recursive: true, force: true});
 
 await build({
 	entryPoints: ['cli.tsx'],
-	outfile: 'dist/cli.js',
+	outdir: 'dist',
+	entryNames: '[name]',
+	chunkNames: 'chunks/[name]-[hash]',
+	// Commands load their code on demand (dynamic imports become separate chunks), so `trace`
+	// does not parse the inspector, and the inspector does not parse `eval`.
+	splitting: true,
 	bundle: true,
 	platform: 'node',
 	format: 'esm',
@@ -19,7 +27,7 @@ await build({
 	// Native code, WebAssembly loaded by path, or large optional trees: resolved at run time.
 	external: ['onnxruntime-node', '@huggingface/transformers'],
 	define: {'process.env.NODE_ENV': '"production"'},
-	// Bundled CommonJS code (React) calls require() for Node built-ins.
+		// Bundled CommonJS code (React) calls require() for Node built-ins; every chunk gets it.
 	banner: {js: "#!/usr/bin/env node\nimport {createRequire as lmscopeCreateRequire} from 'node:module';\nconst require = lmscopeCreateRequire(import.meta.url);"},
 	legalComments: 'none',
 	logLevel: 'warning',
@@ -36,4 +44,4 @@ await build({
 });
 
 // `node dist/cli.js` and `./dist/cli.js` both work.
-(await import('node:fs')).chmodSync('dist/cli.js', 0o755);
+fs.chmodSync('dist/cli.js', 0o755);

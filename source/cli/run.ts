@@ -1,16 +1,13 @@
 /** Dispatch a parsed command line to its command. */
 import os from 'node:os';
+import path from 'node:path';
 import {UserError} from '../errors.js';
-import {DEFAULT_RATINGS_PATH} from '../ratings/ratingStore.js';
 import {LanguageModel} from '../model/languageModel.js';
 import {loadGraph} from '../model/loadGraph.js';
 import {resolveModel} from '../model/resolve.js';
 import {generateCommand} from './generateCommand.js';
-import {evalCommand} from './evalCommand.js';
 import {graphCommand} from './graphCommand.js';
 import {promptFrom, readTextFile} from './promptInput.js';
-import {ratingsCommand} from './ratingsCommand.js';
-import {readStdin, scoreCommand} from './scoreCommand.js';
 import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
@@ -55,15 +52,19 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 		if (args.length !== 1) throw new UserError('usage: lmscope eval DATA [flags] (DATA: .jsonl, .csv or a text file of prompts)');
 		validate(flags);
 		const sampling = {temperature: flags.temperature, topK: flags.topK ?? 0, topP: flags.topP, seed: flags.seed};
+		// Commands load their modules when run: start-up stays fast for the others.
+		const {evalCommand} = await import('./evalCommand.js');
 		process.exitCode = await evalCommand(args[0]!, flags, sampling, out);
 		return;
 	}
 	if (command === 'score') {
 		if (args.length > 0) throw new UserError(`score takes no arguments (got ${args.join(' ')}): lmscope score --ref REF_FILE [--ref MORE] < HYP_FILE`);
+		const {readStdin, scoreCommand} = await import('./scoreCommand.js');
 		out(`${scoreCommand(await readStdin(), flags)}\n`);
 		return;
 	}
 	if (command === 'ratings') {
+		const {ratingsCommand} = await import('./ratingsCommand.js');
 		out(`${ratingsCommand(args, flags.json)}\n`);
 		return;
 	}
@@ -93,7 +94,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 			settings: {...sampling, maxNewTokens: flags.maxNewTokens},
 			breakpoints: flags.break,
 			reference: flags.reference === undefined ? undefined : readTextFile(flags.reference, '--reference'),
-			ratingsPath: flags.ratings ?? DEFAULT_RATINGS_PATH,
+			ratingsPath: flags.ratings ?? path.join('.lmscope', 'ratings.jsonl'),
 			rater: flags.rater ?? os.userInfo().username,
 			verbose: flags.verbose,
 		});
