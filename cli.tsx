@@ -39,6 +39,8 @@ const cli = meow(
                             "entropy > 3", "/regex/", "finding", "finding:CATEGORY"
     --reference FILE        a reference/source text the output is checked against (findings:
                             unsupported names and numbers, omissions, contradictions)
+    --low-probability P     findings: tokens below P are low-confidence (default 0.05; also eval)
+    --high-entropy H        findings: distributions above H nats are high-entropy (default 5; also eval)
     --rater NAME            who is rating (r), default the OS user
     --ratings PATH          ratings file (JSONL), default .lmscope/ratings.jsonl
     --max-new-tokens N      the most tokens one continue (c) generates (default 40)
@@ -104,6 +106,8 @@ const cli = meow(
 			break: {type: 'string', isMultiple: true, default: []},
 			reference: {type: 'string'},
 			rater: {type: 'string'},
+			lowProbability: {type: 'number'},
+			highEntropy: {type: 'number'},
 			ref: {type: 'string', isMultiple: true, default: []},
 			metrics: {type: 'string'},
 			tokenize: {type: 'string'},

@@ -98,6 +98,18 @@ describe('lmscope eval', () => {
 		assert.ok(Math.abs(nll - expected) < 1e-4, `${nll} vs ${expected}`);
 	});
 
+	it('--low-probability and --high-entropy set the confidence thresholds', () => {
+		const dir = tempDir('thresholds');
+		fs.writeFileSync(path.join(dir, 'prompts.txt'), 'And the king said unto\nIn the beginning\n');
+		const strict = runCli(['eval', 'prompts.txt', '--max-new-tokens', '10', '--low-probability', '0.99', '--high-entropy', '0.01'], {cwd: dir});
+		assert.equal(strict.code, 0, strict.stderr);
+		assert.match(strict.stdout, /low-confidence \d+ \(in 2 items\)/);
+		assert.match(strict.stdout, /high-entropy \d+ \(in 2 items\)/);
+		const loose = runCli(['eval', 'prompts.txt', '--max-new-tokens', '10', '--low-probability', '0.0000001', '--high-entropy', '100'], {cwd: dir});
+		assert.doesNotMatch(loose.stdout, /low-confidence|high-entropy/);
+		assert.equal(runCli(['eval', 'prompts.txt', '--low-probability', '2'], {cwd: dir}).code, 2);
+	});
+
 	it('--prediction-field scores given outputs with no model, and --fail-under gates', () => {
 		const dir = tempDir('pred');
 		fs.writeFileSync(path.join(dir, 'data.csv'), 'question,answer,system\nWho?,Moses,Moses\nWhere?,Mount Sinai,the mount\nWhen?,forty days,"forty days, forty nights"\n');

@@ -1,6 +1,7 @@
 /** `lmscope eval DATA`: generate (or take predictions), find, score, aggregate, gate. */
 import fs from 'node:fs';
 import path from 'node:path';
+import {defaultDetectors, detectorOptions} from '../analysis/detectors/index.js';
 import {DEFAULT_METRICS, parseMetrics, METRICS, type MetricName} from '../analysis/metrics/corpus.js';
 import type {BleuTokenizer} from '../analysis/metrics/bleuTokenizers.js';
 import {UserError} from '../errors.js';
@@ -28,6 +29,8 @@ export interface EvalFlags {
 	lowercase: boolean;
 	stem: boolean;
 	verbose: boolean;
+	lowProbability?: number;
+	highEntropy?: number;
 }
 
 export async function evalCommand(data: string, flags: EvalFlags, sampling: SamplingSettings, out: (text: string) => void): Promise<number> {
@@ -58,7 +61,7 @@ export async function evalCommand(data: string, flags: EvalFlags, sampling: Samp
 	const {results, problems, resumed} = await runEval(
 		dataset,
 		model,
-		{metrics, maxNewTokens: flags.maxNewTokens, sampling, score: {tokenize, lowercase: flags.lowercase, stem: flags.stem}, itemsFile, resume: flags.resume},
+		{detectors: defaultDetectors(detectorOptions({lowProbability: flags.lowProbability, highEntropy: flags.highEntropy})), metrics, maxNewTokens: flags.maxNewTokens, sampling, score: {tokenize, lowercase: flags.lowercase, stem: flags.stem}, itemsFile, resume: flags.resume},
 		progressReporter(),
 	);
 	const evalMetrics: EvalMetric[] = [...metrics, ...(model ? (['perplexity'] as const) : [])];

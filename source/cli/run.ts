@@ -1,6 +1,7 @@
 /** Dispatch a parsed command line to its command. */
 import os from 'node:os';
 import path from 'node:path';
+import {detectorOptions} from '../analysis/detectors/index.js';
 import {UserError} from '../errors.js';
 import {LanguageModel} from '../model/languageModel.js';
 import {loadGraph} from '../model/loadGraph.js';
@@ -12,6 +13,8 @@ import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
 	break: string[];
+	lowProbability?: number;
+	highEntropy?: number;
 	promptField?: string;
 	referenceField?: string;
 	predictionField?: string;
@@ -96,6 +99,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 			reference: flags.reference === undefined ? undefined : readTextFile(flags.reference, '--reference'),
 			ratingsPath: flags.ratings ?? path.join('.lmscope', 'ratings.jsonl'),
 			rater: flags.rater ?? os.userInfo().username,
+			detectorOptions: detectorOptions({lowProbability: flags.lowProbability, highEntropy: flags.highEntropy}),
 			verbose: flags.verbose,
 		});
 		return;
@@ -125,4 +129,6 @@ function validate(flags: Flags): void {
 	if (!(flags.temperature >= 0)) throw new UserError(`--temperature must be >= 0 (0 = greedy), got ${flags.temperature}`);
 	if (!(flags.topP > 0 && flags.topP <= 1)) throw new UserError(`--top-p must be in (0, 1], got ${flags.topP}`);
 	if (!isInt(flags.seed)) throw new UserError(`--seed must be a whole number, got ${flags.seed}`);
+	if (flags.lowProbability !== undefined && !(flags.lowProbability > 0 && flags.lowProbability < 1)) throw new UserError(`--low-probability must be in (0, 1), got ${flags.lowProbability}`);
+	if (flags.highEntropy !== undefined && !(flags.highEntropy > 0)) throw new UserError(`--high-entropy must be > 0 (nats), got ${flags.highEntropy}`);
 }

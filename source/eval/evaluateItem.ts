@@ -4,7 +4,7 @@
  */
 import {defaultDetectors} from '../analysis/detectors/index.js';
 import {entropy, softmax} from '../analysis/distribution.js';
-import {runDetectors, type DetectorToken, type Finding} from '../analysis/findings.js';
+import {runDetectors, type Detector, type DetectorToken, type Finding} from '../analysis/findings.js';
 import {bleuSegmentStatistics, type BleuStatistics, SENTENCE_BLEU_DEFAULTS, sentenceBleu} from '../analysis/metrics/bleu.js';
 import {chrfSegmentStatistics, chrfFromStatistics, type ChrfStatistics} from '../analysis/metrics/chrf.js';
 import type {MetricName, ScoreOptions} from '../analysis/metrics/corpus.js';
@@ -39,13 +39,15 @@ export interface ItemResult {
 }
 
 export interface ItemOptions {
+	/** The findings detectors (defaultDetectors with the run's thresholds). */
+	detectors?: readonly Detector[];
 	metrics: MetricName[];
 	maxNewTokens: number;
 	sampling: SamplingSettings;
 	score: ScoreOptions;
 }
 
-const detectors = defaultDetectors();
+const DEFAULT_DETECTORS = defaultDetectors();
 
 /** Words as pseudo-tokens, for detectors over text that no model produced. */
 function textTokens(text: string, generated: boolean, ids: Map<string, number>): DetectorToken[] {
@@ -82,7 +84,7 @@ export async function evaluateItem(item: EvalItem, model: LanguageModel | undefi
 		}
 		output = model.tokenizer.decode(generated.filter(id => id !== model.eosTokenId));
 	}
-	const findings = runDetectors(detectors, {
+	const findings = runDetectors(options.detectors ?? DEFAULT_DETECTORS, {
 		tokens,
 		promptLength,
 		stop: stop === 'max-new-tokens' ? 'limit' : stop === 'given' ? 'eos' : stop,

@@ -1,6 +1,7 @@
 /** `lmscope` / `lmscope inspect`: load the model, run the prompt, open the full-screen inspector. */
 import chalk from 'chalk';
 import {render, useStdout} from 'ink';
+import {defaultDetectors, type DetectorOptions} from '../analysis/detectors/index.js';
 import {UserError} from '../errors.js';
 import {LanguageModel} from '../model/languageModel.js';
 import type {ModelFiles} from '../model/resolve.js';
@@ -21,6 +22,7 @@ export interface InspectOptions {
 	reference?: string;
 	ratingsPath: string;
 	rater: string;
+	detectorOptions: DetectorOptions;
 	verbose: boolean;
 }
 
@@ -42,7 +44,7 @@ export async function runInspector(options: InspectOptions): Promise<void> {
 	// Everything that can fail on bad input fails here, before the screen is taken over.
 	const model = await LanguageModel.load(options.files, {verbose: options.verbose});
 	model.encode(options.prompt);
-	const controller = new SessionController(model, options.prompt, options.settings, {ratingsPath: options.ratingsPath, rater: options.rater});
+	const controller = new SessionController(model, options.prompt, options.settings, {ratingsPath: options.ratingsPath, rater: options.rater, detectors: defaultDetectors(options.detectorOptions)});
 	for (const breakpoint of options.breakpoints) controller.addBreakpoint(breakpoint);
 	if (options.reference !== undefined) controller.setReference(options.reference);
 	const level = detectColorLevel(process.env, true);

@@ -18,3 +18,15 @@ export const DETECTOR_DEFAULTS: DetectorOptions = {degeneration: DEGENERATION_DE
 export function defaultDetectors(options: DetectorOptions = DETECTOR_DEFAULTS): Detector[] {
 	return [degeneration(options.degeneration), confidence(options.confidence), ending(), promptHandling(options.prompt), grammar(), referenceChecks()];
 }
+
+/** The defaults with the two thresholds users most often tune (the CLI's --low-probability and --high-entropy). */
+export function detectorOptions(overrides: {lowProbability?: number; highEntropy?: number}): DetectorOptions {
+	return {
+		...DETECTOR_DEFAULTS,
+		confidence: {
+			...DETECTOR_DEFAULTS.confidence,
+			...(overrides.lowProbability === undefined ? {} : {lowProbability: overrides.lowProbability}),
+			...(overrides.highEntropy === undefined ? {} : {highEntropy: overrides.highEntropy}),
+		},
+	};
+}
