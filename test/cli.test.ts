@@ -3,13 +3,18 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
-import {DEFAULT_MODEL, defaultModel, goldens, runCli, tempDir, TOLERANCE} from './helpers.js';
+import {DEFAULT_MODEL, ROOT, defaultModel, goldens, runCli, tempDir, TOLERANCE} from './helpers.js';
 
 describe('lmscope CLI', () => {
 	it('--help lists every command and flag', () => {
 		const {code, stdout} = runCli(['--help']);
 		assert.equal(code, 0);
-		for (const word of ['trace', 'generate', 'graph', '--model', '--tokenizer', '--prompt-file', '--top-k', '--json', '--max-new-tokens', '--temperature', '--top-p', '--seed', '--verbose', '--version']) {
+		// Every flag meow is given in cli.tsx must be in the help text.
+		const source = fs.readFileSync(path.join(ROOT, 'cli.tsx'), 'utf8');
+		const flags = [...source.matchAll(/^\t{3}(\w+): \{type:/gm)].map(m => `--${m[1]!.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`);
+		assert.ok(flags.length >= 25, `found ${flags.length} flags in cli.tsx`);
+		const words = ['inspect', 'trace', 'generate', 'graph', 'ratings summary', 'score', 'eval', '--version', ...flags.map(f => (f === '--json-out' ? '--json OUT' : f))];
+		for (const word of words) {
 			assert.ok(stdout.includes(word), `${word} missing from --help`);
 		}
 	});
