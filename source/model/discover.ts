@@ -14,6 +14,7 @@
  */
 import {UserError} from '../errors.js';
 import type {GraphMap, LayerTensors, ModelInputs} from './graphMap.js';
+import {discoverFused, isFusedAttention} from './discoverFused.js';
 import {GraphIndex, type NodeProto} from './onnxGraph.js';
 
 const PASS_THROUGH = new Set(['Cast', 'Identity', 'Dropout', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze']);
@@ -36,6 +37,7 @@ export function discoverGraph(index: GraphIndex, file: string): GraphMap {
 	const inputs = discoverInputs(index, file);
 	const logits = index.outputs.includes('logits') ? 'logits' : index.outputs[0]!;
 	found.push(`logits=${logits}`);
+	if (index.graph.node.some(isFusedAttention)) return discoverFused(index, file, inputs, logits);
 
 	const finalResidual = findFinalResidual(index, logits);
 	if (!finalResidual) {
@@ -109,9 +111,23 @@ export function discoverInputs(index: GraphIndex, file: string): ModelInputs {
 				continue;
 			}
 		}
+		// ONNX Runtime's GPT-2 exports: past_N / present_N, keys and values packed [2, batch, heads, seq, dim].
+		const packed = /^past_(\d+)$/.exec(name);
+		if (packed && index.outputs.includes(`present_${packed[1]}`)) {
+			cache.push({past: name, present: `present_${packed[1]}`});
+			continue;
+		}
 		unknown.push(name);
 	}
-	return {inputIds, attentionMask, positionIds, integerType: elemType === 6 ? 'int32' : 'int64', cache, unknown};
+	return {inputIds, attentionMask, positionIds, integerType: elemType === 6 ? 'int32' : 'int64', cache, cacheSequenceAxis: sequenceAxis(index, cache[0]?.past), unknown};
+}
+
+/** The cache's sequence axis: the dimension named like past_seq_len, else the second to last. */
+function sequenceAxis(index: GraphIndex, past: string | undefined): number {
+	const info = past ? index.graph.input.find(i => i.name === past) : undefined;
+	const dims = info?.type?.value.case === 'tensorType' ? info.type.value.value.shape?.dim ?? [] : [];
+	const named = dims.findIndex(d => d.value.case === 'dimParam' && /past|seq/i.test(d.value.value));
+	return named >= 0 ? named : Math.max(0, dims.length - 2);
 }
 
 function isResidualAdd(index: GraphIndex, node: NodeProto | undefined): boolean {
@@ -209,7 +225,11 @@ function layersFromChain(index: GraphIndex, chain: string[], softmaxes: NodeProt
 function mlpActivation(index: GraphIndex, after: string, before: string): string | undefined {
 	const add = index.producer.get(after)!;
 	const branch = add.input.find(i => i !== before);
-	if (!branch) return undefined;
+	return branch ? activationBehind(index, branch, before) : undefined;
+}
+
+/** Walking back from an MLP branch's output: the activation input of its last weight MatMul. */
+export function activationBehind(index: GraphIndex, branch: string, before: string): string | undefined {
 	const queue = [branch];
 	const seen = new Set(queue);
 	while (queue.length > 0) {
@@ -289,8 +309,13 @@ export function findUnembedding(index: GraphIndex, lens: NodeProto[]): string | 
 
 export function embeddingRows(index: GraphIndex, inputIds: string): number {
 	for (const node of index.consumersOf(inputIds)) {
-		if (node.opType !== 'Gather') continue;
-		const init = index.weightInitializer(node.input[0]!);
+		// Through a Cast (ORT exports cast int32 ids), to a Gather or a fused EmbedLayerNormalization.
+		if (node.opType === 'Cast') {
+			const rows = embeddingRows(index, node.output[0]!);
+			if (rows) return rows;
+		}
+		const weight = node.opType === 'Gather' ? node.input[0] : node.opType === 'EmbedLayerNormalization' ? node.input[2] : undefined;
+		const init = weight ? index.weightInitializer(weight) : undefined;
 		if (init && init.dims.length === 2) return Number(init.dims[0]);
 	}
 	return 0;

@@ -4,9 +4,11 @@
  * lens applies the model's own operators to any layer's residual stream.
  */
 import {create} from '@bufbuild/protobuf';
-import {GraphProtoSchema, ModelProtoSchema, ValueInfoProtoSchema} from 'onnx-buf';
+import {GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, ValueInfoProtoSchema} from 'onnx-buf';
 import type {GraphMap} from './graphMap.js';
-import {GraphIndex, type ModelProto, type NodeProto, untypedOutput} from './onnxGraph.js';
+import {GraphBuilder} from './graphBuilder.js';
+import {GraphIndex, type ModelProto, type NodeProto, type TensorProto, untypedOutput} from './onnxGraph.js';
+import {recomputeAttention} from './recomputeAttention.js';
 import {lensNodes} from './discover.js';
 
 /** Every tensor the map names, in a stable order. */
@@ -16,14 +18,42 @@ export function internalTensors(map: GraphMap): string[] {
 	return [...new Set(names)];
 }
 
+export function onnxOpset(model: ModelProto): number {
+	return Number(model.opsetImport.find(o => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 17n);
+}
+
 /** A copy of the model with the internals added as outputs (the original is left untouched). */
-export function instrumentModel(model: ModelProto, map: GraphMap): ModelProto {
+export function instrumentModel(model: ModelProto, map: GraphMap, index?: GraphIndex): ModelProto {
 	const graph = model.graph!;
+	let node = graph.node;
+	let initializer = graph.initializer;
+	if (map.fused) {
+		// Name the optional outputs that carry the residual stream, and recompute fused attention.
+		node = node.map((n, i) => {
+			const exposed = map.fused!.expose.filter(e => e.node === i);
+			if (exposed.length === 0) return n;
+			const output = [...n.output];
+			for (const e of exposed) {
+				while (output.length <= e.slot) output.push('');
+				output[e.slot] = e.tensor;
+			}
+			return create(NodeProtoSchema, {...n, output});
+		});
+		const builder = new GraphBuilder('lmscope/recompute');
+		for (const attention of map.fused.attention) {
+			const weight = index?.weightInitializer(attention.weight);
+			const hidden = weight ? Number(weight.dims.at(-1)) / 3 : 0;
+			if (!hidden) throw new Error(`cannot read the QKV weight shape of ${attention.node}`);
+			recomputeAttention(builder, attention, onnxOpset(model), hidden);
+		}
+		node = [...node, ...builder.nodes];
+		initializer = [...initializer, ...builder.initializers];
+	}
 	const existing = new Set(graph.output.map(o => o.name));
 	const extra = internalTensors(map).filter(n => !existing.has(n)).map(untypedOutput);
 	return create(ModelProtoSchema, {
 		...model,
-		graph: create(GraphProtoSchema, {...graph, output: [...graph.output, ...extra]}),
+		graph: create(GraphProtoSchema, {...graph, node, initializer, output: [...graph.output, ...extra]}),
 	});
 }
 
@@ -34,10 +64,26 @@ export function instrumentModel(model: ModelProto, map: GraphMap): ModelProto {
  */
 export function lensModel(model: ModelProto, index: GraphIndex, map: GraphMap): ModelProto | undefined {
 	const last = map.layers.at(-1)?.residual ?? map.embedding;
-	const nodes: NodeProto[] = lensNodes(index, last, map.logits);
+	let nodes: NodeProto[];
+	const fusedNorm = map.fused?.finalNorm;
+	if (fusedNorm) {
+		// The final norm is fused with the last residual add: norm(r) = SkipNorm(r, skip = 0), then what follows it.
+		const b = new GraphBuilder('lmscope/lens');
+		const zeros = b.op1('Mul', [last, b.scalar('zero', 0)]);
+		b.op(fusedNorm.op, [last, zeros, fusedNorm.gamma, ...(fusedNorm.beta ? [fusedNorm.beta] : [])], {epsilon: {float: fusedNorm.epsilon}}, {domain: fusedNorm.domain, outputs: [fusedNorm.output]});
+		const after = lensNodes(index, fusedNorm.output, map.logits);
+		if (after.length === 0) return undefined;
+		nodes = [...b.nodes, ...after];
+		const used = new Set(nodes.flatMap(n => n.input));
+		return buildLens(model, nodes, [...model.graph!.initializer.filter(i => used.has(i.name)), ...b.initializers], last, map.logits);
+	}
+	nodes = lensNodes(index, last, map.logits);
 	if (nodes.length === 0) return undefined;
 	const used = new Set(nodes.flatMap(n => n.input));
-	const initializer = model.graph!.initializer.filter(i => used.has(i.name));
+	return buildLens(model, nodes, model.graph!.initializer.filter(i => used.has(i.name)), last, map.logits);
+}
+
+function buildLens(model: ModelProto, nodes: NodeProto[], initializer: TensorProto[], last: string, logits: string): ModelProto {
 	const residualInput = create(ValueInfoProtoSchema, {
 		name: last,
 		type: {
@@ -59,7 +105,7 @@ export function lensModel(model: ModelProto, index: GraphIndex, map: GraphMap): 
 			node: nodes,
 			initializer,
 			input: [residualInput],
-			output: [untypedOutput(map.logits)],
+			output: [untypedOutput(logits)],
 		}),
 	});
 }

@@ -8,7 +8,7 @@ import {UserError, firstLine} from '../errors.js';
 import type {GraphMap} from './graphMap.js';
 import {instrumentModel, lensModel} from './instrument.js';
 import {loadGraph} from './loadGraph.js';
-import {readModelConfig, type ModelConfig} from './modelConfig.js';
+import {readGenaiConfig, readModelConfig, type ModelConfig} from './modelConfig.js';
 import {GraphIndex, serializeModel, type ModelProto} from './onnxGraph.js';
 import type {ModelFiles} from './resolve.js';
 import {loadTokenizer, type Tokenizer} from './tokenizer.js';
@@ -51,21 +51,21 @@ export class LanguageModel {
 
 	static async load(files: ModelFiles, options: LoadOptions = {}): Promise<LanguageModel> {
 		setLogLevel(options.verbose);
-		const config = readModelConfig(files.configFile);
+		const config = files.configFile ? readModelConfig(files.configFile) : files.genaiConfigFile ? readGenaiConfig(files.genaiConfigFile) : {};
 		const tokenizer = await loadTokenizer(files.tokenizerDir);
 		const {proto, index, map} = loadGraph(files);
 		if (map.inputs.unknown.length > 0) {
 			throw new UserError(`${files.onnx} has inputs lmscope cannot fill: ${map.inputs.unknown.join(', ')}; name them in an issue or re-export with input_ids, attention_mask, position_ids and past_key_values.N.key/value`);
 		}
-		const session = await createSession(serializeModel(instrumentModel(proto, map)), files.onnx, options);
-		const cacheShape = map.inputs.cache.map(({past}) => cacheDims(index, past, config));
-		const heads = config.heads ?? cacheShape[0]?.[1] ?? 0;
+		const session = await createSession(serializeModel(instrumentModel(proto, map, index)), files.onnx, options);
+		const cacheShape = map.inputs.cache.map(({past}) => cacheDims(index, past, config, map.inputs.cacheSequenceAxis));
+		const heads = config.heads ?? map.fused?.attention[0]?.heads ?? cacheShape[0]?.[map.inputs.cacheSequenceAxis - 1] ?? 0;
 		const info: ModelInfo = {
 			name: files.name,
 			file: files.onnx,
 			layers: map.layers.length,
 			heads,
-			width: config.width ?? 0,
+			width: config.width ?? embeddingWidth(index, map),
 			vocabSize: map.embeddingRows || config.vocabSize || tokenizer.vocabSize,
 			context: config.context ?? positionRows(index, map),
 			provider: 'cpu',
@@ -157,15 +157,18 @@ export class LanguageModel {
 
 	/** The cache cut back to its first `length` positions (to undo generated tokens). Batch 1. */
 	truncateCache(cache: ort.Tensor[], length: number): ort.Tensor[] {
+		const axis = this.map.inputs.cacheSequenceAxis;
 		return cache.map(tensor => {
-			const [batch, heads, total, headDim] = tensor.dims.map(Number) as [number, number, number, number];
+			const dims = tensor.dims.map(Number);
+			const total = dims[axis]!;
 			if (length >= total) return tensor;
+			// Contiguous blocks: everything before the sequence axis is "outer", after it "inner".
+			const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+			const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
 			const data = tensor.data as Float32Array;
-			const out = new Float32Array(batch * heads * length * headDim);
-			for (let h = 0; h < batch * heads; h++) {
-				out.set(data.subarray(h * total * headDim, (h * total + length) * headDim), h * length * headDim);
-			}
-			return new ort.Tensor('float32', out, [batch, heads, length, headDim]);
+			const out = new Float32Array(outer * length * inner);
+			for (let o = 0; o < outer; o++) out.set(data.subarray(o * total * inner, (o * total + length) * inner), o * length * inner);
+			return new ort.Tensor('float32', out, dims.map((d, i) => (i === axis ? length : d)));
 		});
 	}
 
@@ -235,19 +238,26 @@ async function createSession(bytes: Uint8Array, file: string, options: LoadOptio
 	}
 }
 
-/** Shape of an empty past tensor: the declared dims with the sequence axis (2) set to 0. */
-function cacheDims(index: GraphIndex, name: string, config: ModelConfig): number[] {
+/** Shape of an empty past tensor: the declared dims, batch 1, the sequence axis 0. */
+function cacheDims(index: GraphIndex, name: string, config: ModelConfig, sequenceAxis: number): number[] {
 	const info = index.graph.input.find(i => i.name === name);
 	const dims = info?.type?.value.case === 'tensorType' ? info.type.value.value.shape?.dim ?? [] : [];
 	const heads = config.heads ?? 0;
 	const headDim = config.width && config.heads ? config.width / config.heads : 0;
-	const fallback = [1, heads, 0, headDim];
-	if (dims.length !== 4) return fallback;
+	if (dims.length < 3) return [1, heads, 0, headDim];
 	return dims.map((d, i) => {
-		if (i === 0) return 1;
-		if (i === 2) return 0;
-		return d.value.case === 'dimValue' ? Number(d.value.value) : fallback[i]!;
+		if (i === sequenceAxis) return 0;
+		if (d.value.case === 'dimValue') return Number(d.value.value);
+		if (d.value.case === 'dimParam' && /batch/i.test(d.value.value)) return 1;
+		// An unnamed size: for the usual [batch, heads, seq, dim] layout, take it from config.json.
+		return i === sequenceAxis - 1 ? heads : i === sequenceAxis + 1 ? headDim : 1;
 	});
+}
+
+/** Width of the token embedding (the residual stream's width), for models without config.json. */
+function embeddingWidth(index: GraphIndex, map: GraphMap): number {
+	const weight = index.initializers.get(map.unembedding);
+	return weight?.dims.length === 2 ? Math.min(...weight.dims.map(Number)) : 0;
 }
 
 /** Rows of a learned position embedding (the longest sequence it can take), if there is one. */

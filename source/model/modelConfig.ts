@@ -13,6 +13,27 @@ export interface ModelConfig {
 	eosTokenId?: number;
 }
 
+/** ORT GenAI's genai_config.json: {model: {context_length, eos_token_id, vocab_size, decoder: {head_size, num_hidden_layers, num_key_value_heads}}}. */
+export function readGenaiConfig(file: string): ModelConfig {
+	if (!fs.existsSync(file)) return {};
+	let raw: {model?: Record<string, unknown>};
+	try {
+		raw = JSON.parse(fs.readFileSync(file, 'utf8')) as {model?: Record<string, unknown>};
+	} catch (error) {
+		throw new UserError(`${file} is not valid JSON (${(error as Error).message}): fix it or remove it`);
+	}
+	const m = raw.model ?? {};
+	const decoder = (m['decoder'] ?? {}) as Record<string, unknown>;
+	const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+	return {
+		modelType: typeof m['type'] === 'string' ? (m['type'] as string) : undefined,
+		layers: num(decoder['num_hidden_layers']),
+		vocabSize: num(m['vocab_size']),
+		context: num(m['context_length']),
+		eosTokenId: num(m['eos_token_id']),
+	};
+}
+
 export function readModelConfig(file: string | undefined): ModelConfig {
 	if (!file) return {};
 	let raw: Record<string, unknown>;

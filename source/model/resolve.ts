@@ -13,6 +13,8 @@ export interface ModelFiles {
 	onnx: string;
 	tokenizerDir: string;
 	configFile?: string;
+	/** ORT GenAI's description of the model, when there is no config.json. */
+	genaiConfigFile?: string;
 	manifestFile?: string;
 }
 
@@ -58,10 +60,12 @@ export function resolveModel(spec: string | undefined, tokenizerDir?: string, op
 
 function withSidecars(files: ModelFiles, dir: string): ModelFiles {
 	const config = path.join(dir, 'config.json');
+	const genai = path.join(dir, 'genai_config.json');
 	const manifest = path.join(dir, 'lmscope.json');
 	return {
 		...files,
 		configFile: fs.existsSync(config) ? config : undefined,
+		genaiConfigFile: fs.existsSync(genai) ? genai : undefined,
 		manifestFile: fs.existsSync(manifest) ? manifest : undefined,
 	};
 }
