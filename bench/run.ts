@@ -37,9 +37,9 @@ function syntheticFolder(name: string, shape: GptShape): string {
 	return dir;
 }
 
-function ids(n: number): number[] {
+function ids(n: number, vocab: number): number[] {
 	// Real text ids would do as well; a fixed pseudo-random sequence keeps runs identical.
-	return Array.from({length: n}, (_, i) => (i * 7919 + 13) % 2000);
+	return Array.from({length: n}, (_, i) => (i * 7919 + 13) % Math.min(2000, vocab));
 }
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`.padStart(11);
@@ -55,7 +55,7 @@ async function benchModel(label: string, model: LanguageModel, reps: (n: number)
 			console.log(`${String(n).padEnd(8)}(longer than the model's context of ${context})`);
 			continue;
 		}
-		const input = ids(n);
+		const input = ids(n, model.info.vocabSize);
 		const r = await compare(() => model.forwardPlain(input), () => model.forward(input, WANT_ALL), reps(n));
 		console.log(`${String(n).padEnd(8)}${fmt(r.baseMs)}${fmt(r.otherMs).padStart(14)}${`${r.ratio.toFixed(2)}x`.padStart(8)}`);
 	}
@@ -66,7 +66,7 @@ async function benchModel(label: string, model: LanguageModel, reps: (n: number)
 			console.log(`${String(n).padEnd(10)}(longer than the model's context of ${context})`);
 			continue;
 		}
-		const input = ids(n);
+		const input = ids(n, model.info.vocabSize);
 		const prefix = await model.run(input.slice(0, n - 1), 0, model.emptyCache(), {logits: 'last'});
 		const step = () => model.run([input[n - 1]!], n - 1, prefix.cache, {...WANT_ALL, logits: 'last'});
 		const full = () => model.forward(input, {...WANT_ALL, logits: 'last'});
@@ -96,6 +96,15 @@ if (launch) {
 	console.log(`  for scale, node printing one line in the same tmux: ${(launch.nodeMs / 1000).toFixed(2)} s (ratio ${(launch.launchMs / launch.nodeMs).toFixed(1)}x)`);
 } else {
 	console.log('launch to first frame: skipped (tmux is not installed)');
+}
+
+// A real fused-attention export (ONNX Runtime's transformer optimizer): instrumentation recomputes
+// each Attention operator's probabilities, so here the instrumented graph does extra work.
+const fusedFixture = path.resolve(HERE, '..', '..', 'shared', 'fixtures', 'foreign', 'ortgenai-tiny-gpt2', 'past.onnx');
+if (fs.existsSync(fusedFixture)) {
+	await benchModel('fused attention, ORT transformer-optimizer export (ortgenai-tiny-gpt2, random weights)', await LanguageModel.load(resolveModel(fusedFixture)), () => 40);
+} else {
+	console.log(`\n## fused attention: skipped (${fusedFixture} is absent outside the project's workspace)`);
 }
 
 if (!args.has('--quick')) {

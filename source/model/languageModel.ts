@@ -199,7 +199,7 @@ export class LanguageModel {
 	async forwardPlain(ids: number[]): Promise<Float32Array> {
 		this.plainSession ??= createSession(serializeModel(this.proto), this.files.onnx, this.options);
 		const session = await this.plainSession;
-		const out = await session.run(this.feeds(ids, 0, this.emptyCache()), [this.map.logits]);
+		const out = await session.run(this.feeds(ids, 0, this.emptyCache()), [this.map.logits], {logSeverityLevel: this.options.verbose ? 2 : 3});
 		return out[this.map.logits]!.data as Float32Array;
 	}
 

@@ -12,8 +12,10 @@ import {BOOL, GraphBuilder} from './graphBuilder.js';
 export function recomputeAttention(b: GraphBuilder, a: FusedAttention, opset: number, hidden: number): void {
 	const headSize = hidden / a.heads;
 	const unsqueeze = (x: string, axes: number[]) => (opset >= 13 ? b.op1('Unsqueeze', [x, b.ints('axes', axes)]) : b.op1('Unsqueeze', [x], {axes}));
-	const qkv = b.op1('Add', [b.op1('MatMul', [a.input, a.weight]), a.bias]);
-	const q = b.op1('Slice', [qkv, b.ints('start', [0]), b.ints('end', [hidden]), b.ints('axis', [2])]);
+	// Only Q is needed (K comes from the present output): project with the Q third of the packed weight.
+	const qWeight = b.op1('Slice', [a.weight, b.ints('start', [0]), b.ints('end', [hidden]), b.ints('axis', [1])]);
+	const qBias = b.op1('Slice', [a.bias, b.ints('start', [0]), b.ints('end', [hidden]), b.ints('axis', [0])]);
+	const q = b.op1('Add', [b.op1('MatMul', [a.input, qWeight]), qBias]);
 	const q4 = b.op1('Transpose', [b.op1('Reshape', [q, b.ints('shape', [0, 0, a.heads, headSize])])], {perm: [0, 2, 1, 3]});
 	const k = b.op1('Gather', [a.present, b.ints('key', [0], [])], {axis: 0});
 	const scale = b.scalar('scale', a.scale ?? 1 / Math.sqrt(headSize));
