@@ -33,6 +33,8 @@ const cli = meow(
                             default: the model shipped in models/default
     --tokenizer DIR         tokenizer folder, for a bare .onnx file
     --prompt-file FILE      read the prompt from a UTF-8 file instead of the argument
+    --device D              cpu or cuda (default: cuda when its provider is installed and a GPU
+                            is present, else cpu); shown in the header
 
   inspect
     --break EXPR            a breakpoint to start with (repeatable): "p < 0.2", "top1 < 0.3",
@@ -94,6 +96,7 @@ const cli = meow(
 		allowUnknownFlags: false,
 		flags: {
 			model: {type: 'string', shortFlag: 'm'},
+			device: {type: 'string'},
 			tokenizer: {type: 'string'},
 			promptFile: {type: 'string'},
 			topK: {type: 'number'},

@@ -130,6 +130,13 @@ describe('bad input gives one line and exit code 2', () => {
 		assertUserError(runCli(['inspect', 'x', '--break', 'sometimes']), '--break', 'not a breakpoint', 'p < 0.2');
 	});
 
+	it('--device: an unknown device, and cuda where its provider or a GPU is missing', () => {
+		assertUserError(runCli(['trace', 'the', '--device', 'tpu']), '--device must be cpu or cuda');
+		const cuda = runCli(['trace', 'the', '--device', 'cuda']);
+		if (cuda.code === 0) return; // a machine with the CUDA provider and a GPU: it simply runs
+		assertUserError(cuda, '--device cuda', 'ONNXRUNTIME_NODE_INSTALL=cuda12', '--device cpu');
+	});
+
 	it('a config.json that is not JSON', () => {
 		const dir = modelFolder('bad-config', {'config.json': '{oops'});
 		assertUserError(runCli(['trace', 'hello', '--model', dir]), 'config.json');

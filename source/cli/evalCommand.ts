@@ -10,11 +10,13 @@ import {readDataset} from '../eval/dataset.js';
 import {formatEvalReport} from '../eval/evalReport.js';
 import type {EvalMetric} from '../eval/evaluateItem.js';
 import {runEval, type Progress} from '../eval/runEval.js';
+import {chooseDevice} from '../model/device.js';
 import {LanguageModel} from '../model/languageModel.js';
 import {resolveModel} from '../model/resolve.js';
 import type {SamplingSettings} from '../model/sampling.js';
 
 export interface EvalFlags {
+	device?: string;
 	model?: string;
 	tokenizer?: string;
 	promptField?: string;
@@ -56,7 +58,7 @@ export async function evalCommand(data: string, flags: EvalFlags, sampling: Samp
 	}
 	// With predictions in the data no model is needed; one is loaded only if asked for (perplexity).
 	const needModel = !flags.predictionField || flags.model !== undefined;
-	const model = needModel ? await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose}) : undefined;
+	const model = needModel ? await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose, device: chooseDevice(flags.device)}) : undefined;
 	const itemsFile = `${flags.jsonOut ?? path.join('.lmscope', 'eval', path.basename(data))}.items.jsonl`;
 	const {results, problems, resumed} = await runEval(
 		dataset,

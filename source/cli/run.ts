@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {detectorOptions} from '../analysis/detectors/index.js';
 import {UserError} from '../errors.js';
+import {chooseDevice} from '../model/device.js';
 import {LanguageModel} from '../model/languageModel.js';
 import {loadGraph} from '../model/loadGraph.js';
 import {resolveModel} from '../model/resolve.js';
@@ -12,6 +13,7 @@ import {promptFrom, readTextFile} from './promptInput.js';
 import {traceCommand} from './traceCommand.js';
 
 export interface Flags {
+	device?: string;
 	break: string[];
 	lowProbability?: number;
 	highEntropy?: number;
@@ -101,10 +103,11 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 			rater: flags.rater ?? os.userInfo().username,
 			detectorOptions: detectorOptions({lowProbability: flags.lowProbability, highEntropy: flags.highEntropy}),
 			verbose: flags.verbose,
+			device: chooseDevice(flags.device),
 		});
 		return;
 	}
-	const model = await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose});
+	const model = await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose, device: chooseDevice(flags.device)});
 	if (command === 'generate') {
 		await generateCommand(
 			model,

@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import {UserError, firstLine} from '../errors.js';
+import type {Device} from './device.js';
 import type {GraphMap} from './graphMap.js';
 import {instrumentModel, lensModel} from './instrument.js';
 import {loadGraph} from './loadGraph.js';
@@ -16,6 +17,8 @@ import {wantsAttention, type Trace, type Want} from './trace.js';
 
 export interface LoadOptions {
 	verbose?: boolean;
+	/** Execution provider (default: CPU). */
+	device?: Device;
 }
 
 export interface ModelInfo {
@@ -68,7 +71,7 @@ export class LanguageModel {
 			width: config.width ?? embeddingWidth(index, map),
 			vocabSize: map.embeddingRows || config.vocabSize || tokenizer.vocabSize,
 			context: config.context ?? positionRows(index, map),
-			provider: 'cpu',
+			provider: options.device ?? 'cpu',
 			hasCache: map.inputs.cache.length > 0,
 		};
 		return new LanguageModel(files, info, map, tokenizer, config, proto, index, session, options, cacheShape);
@@ -229,7 +232,7 @@ function setLogLevel(verbose?: boolean): void {
 async function createSession(bytes: Uint8Array, file: string, options: LoadOptions): Promise<ort.InferenceSession> {
 	try {
 		return await ort.InferenceSession.create(bytes, {
-			executionProviders: ['cpu'],
+			executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
 			graphOptimizationLevel: 'all',
 			logSeverityLevel: options.verbose ? 2 : 3,
 		});

@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import {render, useStdout} from 'ink';
 import {defaultDetectors, type DetectorOptions} from '../analysis/detectors/index.js';
 import {UserError} from '../errors.js';
+import type {Device} from '../model/device.js';
 import {LanguageModel} from '../model/languageModel.js';
 import type {ModelFiles} from '../model/resolve.js';
 import {BreakpointSyntaxError, parseBreakpoint} from '../session/breakpoints.js';
@@ -24,6 +25,7 @@ export interface InspectOptions {
 	rater: string;
 	detectorOptions: DetectorOptions;
 	verbose: boolean;
+	device: Device;
 }
 
 export const NO_TTY_MESSAGE =
@@ -42,7 +44,7 @@ export async function runInspector(options: InspectOptions): Promise<void> {
 	}
 	if (!stdin.isTTY || !stdout.isTTY) throw new UserError(NO_TTY_MESSAGE);
 	// Everything that can fail on bad input fails here, before the screen is taken over.
-	const model = await LanguageModel.load(options.files, {verbose: options.verbose});
+	const model = await LanguageModel.load(options.files, {verbose: options.verbose, device: options.device});
 	model.encode(options.prompt);
 	const controller = new SessionController(model, options.prompt, options.settings, {ratingsPath: options.ratingsPath, rater: options.rater, detectors: defaultDetectors(options.detectorOptions)});
 	for (const breakpoint of options.breakpoints) controller.addBreakpoint(breakpoint);
