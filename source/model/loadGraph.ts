@@ -1,6 +1,7 @@
 /** Read an ONNX file and discover its internals (plus the manifest, if any), without running it. */
 import fs from 'node:fs';
 import {UserError, firstLine, isUserError} from '../errors.js';
+import {inlineExternalData} from './externalData.js';
 import {discoverGraph, discoverInputs, embeddingRows, findUnembedding, lensNodes} from './discover.js';
 import type {GraphMap} from './graphMap.js';
 import {applyManifest, readManifest, type Manifest} from './manifest.js';
@@ -21,6 +22,7 @@ export function loadGraph(files: Pick<ModelFiles, 'onnx' | 'manifestFile'>): Loa
 		throw new UserError(`cannot read ${files.onnx} (${firstLine(error)}): check the path and permissions`);
 	}
 	const proto = parseModel(bytes, files.onnx);
+	inlineExternalData(proto, files.onnx);
 	const index = new GraphIndex(proto);
 	const manifest = files.manifestFile ? readManifest(files.manifestFile) : undefined;
 	let map: GraphMap;
