@@ -91,6 +91,9 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	const prompt = promptFrom({positional: args[0], file: flags.promptFile, fallback: inspect ? DEFAULT_PROMPT : undefined});
 	const sampling = {temperature: flags.temperature, topK: flags.topK ?? 0, topP: flags.topP, seed: flags.seed};
 	if (inspect) {
+		// Ink draws nothing until exit when it believes it runs in CI (is-in-ci reads CI when Ink loads);
+		// the inspector is interactive by definition, so that guess must not apply to it.
+		for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
 		// Loaded lazily: the inspector pulls in Ink and React, which the plain commands do not need.
 		const {runInspector} = await import('../ui/inspect.js');
 		await runInspector({
