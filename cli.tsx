@@ -31,7 +31,12 @@ const cli = meow(
     --model, -m PATH        a folder (model.onnx or onnx/model.onnx, tokenizer.json,
                             tokenizer_config.json, config.json) or a .onnx file;
                             default: the model shipped in models/default
+                            or a Hugging Face Hub id (org/name), fetched once into the cache
     --tokenizer DIR         tokenizer folder, for a bare .onnx file
+    --dtype D               which ONNX file of a folder or Hub repo: fp32 (model.onnx), fp16,
+                            q8 (model_quantized.onnx), int8, uint8, q4, q4f16, bnb4
+    --revision R            Hub branch, tag or commit (default main)
+    --offline               never use the network (also HF_HUB_OFFLINE=1): Hub models must be cached
     --prompt-file FILE      read the prompt from a UTF-8 file instead of the argument
     --device D              cpu or cuda (default: cuda when its provider is installed and a GPU
                             is present, else cpu); shown in the header
@@ -98,6 +103,9 @@ const cli = meow(
 			model: {type: 'string', shortFlag: 'm'},
 			device: {type: 'string'},
 			tokenizer: {type: 'string'},
+			revision: {type: 'string'},
+			dtype: {type: 'string'},
+			offline: {type: 'boolean', default: false},
 			promptFile: {type: 'string'},
 			topK: {type: 'number'},
 			json: {type: 'boolean', default: false},

@@ -1,5 +1,5 @@
 /** Shared test helpers: the default model (loaded once), its golden fixtures, and a CLI runner. */
-import {spawnSync} from 'node:child_process';
+import {execFile, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -68,6 +68,16 @@ export function runCli(args: string[], options: {input?: string | Buffer; cwd?: 
 		timeout: 60_000,
 	});
 	return {code: result.status, stdout: result.stdout, stderr: result.stderr};
+}
+
+/** Like runCli, without blocking the event loop (for tests that serve files to the CLI), with extra environment. */
+export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+	return new Promise(resolve => {
+		execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...env}, timeout: 60_000, encoding: 'utf8'}, (error, stdout, stderr) => {
+			const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+			resolve({code, stdout, stderr});
+		});
+	});
 }
 
 export function tempDir(prefix: string): string {

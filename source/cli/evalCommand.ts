@@ -12,13 +12,17 @@ import type {EvalMetric} from '../eval/evaluateItem.js';
 import {runEval, type Progress} from '../eval/runEval.js';
 import {chooseDevice} from '../model/device.js';
 import {LanguageModel} from '../model/languageModel.js';
-import {resolveModel} from '../model/resolve.js';
+import {locateModel} from '../model/resolve.js';
+import {modelSource} from './modelSource.js';
 import type {SamplingSettings} from '../model/sampling.js';
 
 export interface EvalFlags {
 	device?: string;
 	model?: string;
 	tokenizer?: string;
+	dtype?: string;
+	revision?: string;
+	offline?: boolean;
 	promptField?: string;
 	referenceField?: string;
 	predictionField?: string;
@@ -58,7 +62,7 @@ export async function evalCommand(data: string, flags: EvalFlags, sampling: Samp
 	}
 	// With predictions in the data no model is needed; one is loaded only if asked for (perplexity).
 	const needModel = !flags.predictionField || flags.model !== undefined;
-	const model = needModel ? await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose, device: chooseDevice(flags.device)}) : undefined;
+	const model = needModel ? await LanguageModel.load(await locateModel(flags.model, flags.tokenizer, modelSource(flags)), {verbose: flags.verbose, device: chooseDevice(flags.device)}) : undefined;
 	const itemsFile = `${flags.jsonOut ?? path.join('.lmscope', 'eval', path.basename(data))}.items.jsonl`;
 	const {results, problems, resumed} = await runEval(
 		dataset,

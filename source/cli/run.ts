@@ -6,7 +6,8 @@ import {UserError} from '../errors.js';
 import {chooseDevice} from '../model/device.js';
 import {LanguageModel} from '../model/languageModel.js';
 import {loadGraph} from '../model/loadGraph.js';
-import {resolveModel} from '../model/resolve.js';
+import {locateModel} from '../model/resolve.js';
+import {modelSource} from './modelSource.js';
 import {generateCommand} from './generateCommand.js';
 import {graphCommand} from './graphCommand.js';
 import {promptFrom, readTextFile} from './promptInput.js';
@@ -33,6 +34,9 @@ export interface Flags {
 	reference?: string;
 	model?: string;
 	tokenizer?: string;
+	revision?: string;
+	dtype?: string;
+	offline: boolean;
 	promptFile?: string;
 	topK?: number;
 	json: boolean;
@@ -82,7 +86,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 	}
 
 	if (command === 'graph') {
-		const files = resolveModel(args[0] ?? flags.model, flags.tokenizer, {needTokenizer: false});
+		const files = await locateModel(args[0] ?? flags.model, flags.tokenizer, {...modelSource(flags), needTokenizer: false});
 		out(`${graphCommand(files.onnx, loadGraph(files), flags.json)}\n`);
 		return;
 	}
@@ -97,7 +101,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 		// Loaded lazily: the inspector pulls in Ink and React, which the plain commands do not need.
 		const {runInspector} = await import('../ui/inspect.js');
 		await runInspector({
-			files: resolveModel(flags.model, flags.tokenizer),
+			files: await locateModel(flags.model, flags.tokenizer, modelSource(flags)),
 			prompt,
 			settings: {...sampling, maxNewTokens: flags.maxNewTokens},
 			breakpoints: flags.break,
@@ -110,7 +114,7 @@ export async function runCommand(input: string[], flags: Flags): Promise<void> {
 		});
 		return;
 	}
-	const model = await LanguageModel.load(resolveModel(flags.model, flags.tokenizer), {verbose: flags.verbose, device: chooseDevice(flags.device)});
+	const model = await LanguageModel.load(await locateModel(flags.model, flags.tokenizer, modelSource(flags)), {verbose: flags.verbose, device: chooseDevice(flags.device)});
 	if (command === 'generate') {
 		await generateCommand(
 			model,

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {UserError} from '../errors.js';
+import {fetchHubModel, isHubId, onnxCandidates, type HubOptions} from './hub.js';
 
 export interface ModelFiles {
 	/** Short name for headers: the folder or file name. */
@@ -34,7 +35,25 @@ export function defaultModelDir(): string {
 
 const FIX = 'pass --model with a folder holding model.onnx (or onnx/model.onnx), tokenizer.json and tokenizer_config.json, or a .onnx file with --tokenizer DIR';
 
-export function resolveModel(spec: string | undefined, tokenizerDir?: string, options: {needTokenizer?: boolean} = {}): ModelFiles {
+export interface ResolveOptions {
+	needTokenizer?: boolean;
+	/** Which precision's ONNX file to take from a folder holding several (see hub.ts, DTYPE_SUFFIX). */
+	dtype?: string;
+}
+
+/**
+ * What --model names, as files on disk: a Hub id is fetched into the cache first (hub.ts), then
+ * treated as the folder it was cached in.
+ */
+export async function locateModel(spec: string | undefined, tokenizerDir: string | undefined, options: ResolveOptions & HubOptions = {}): Promise<ModelFiles> {
+	if (spec !== undefined && isHubId(spec)) {
+		const folder = await fetchHubModel(spec, options);
+		return {...resolveModel(folder, tokenizerDir, options), name: spec};
+	}
+	return resolveModel(spec, tokenizerDir, options);
+}
+
+export function resolveModel(spec: string | undefined, tokenizerDir?: string, options: ResolveOptions = {}): ModelFiles {
 	const target = path.resolve(spec ?? defaultModelDir());
 	if (!fs.existsSync(target)) {
 		throw new UserError(`model ${spec ?? target} does not exist: ${FIX}`);
@@ -48,9 +67,11 @@ export function resolveModel(spec: string | undefined, tokenizerDir?: string, op
 		}
 		return withSidecars({name: path.basename(target), onnx: target, tokenizerDir: dir}, path.dirname(target));
 	}
-	const onnx = ['model.onnx', path.join('onnx', 'model.onnx')].map(f => path.join(target, f)).find(f => fs.existsSync(f));
+	const candidates = onnxCandidates(options.dtype);
+	const onnx = candidates.map(f => path.join(target, f)).find(f => fs.existsSync(f));
 	if (!onnx) {
-		throw new UserError(`model folder ${spec ?? target} has no model.onnx or onnx/model.onnx: ${FIX}`);
+		const which = options.dtype ? ` for --dtype ${options.dtype}` : '';
+		throw new UserError(`model folder ${spec ?? target} has no ${candidates.join(' or ')}${which}: ${FIX}`);
 	}
 	return withSidecars(
 		{name: path.basename(target), onnx, tokenizerDir: tokenizerDir ? path.resolve(tokenizerDir) : target},
