@@ -239,7 +239,7 @@ export function activationBehind(index: GraphIndex, branch: string, before: stri
 		if (!node) continue;
 		if (node.opType === 'MatMul' || node.opType === 'Gemm' || node.opType === 'MatMulInteger') {
 			const [x, w] = node.input as [string, string];
-			if (index.isWeight(w) && !index.isWeight(x)) return x;
+			if (index.isWeight(w) && !index.isWeight(x)) return floatBeforeQuantization(index, x);
 		}
 		for (const input of node.input) {
 			if (!input || seen.has(input) || index.isWeight(input)) continue;
@@ -248,6 +248,12 @@ export function activationBehind(index: GraphIndex, branch: string, before: stri
 		}
 	}
 	return undefined;
+}
+
+/** In int8 exports (quantize_dynamic) a MatMulInteger takes the activation quantized per call: the float tensor is the quantizer's input. */
+function floatBeforeQuantization(index: GraphIndex, tensor: string): string {
+	const producer = index.producer.get(tensor);
+	return producer && (producer.opType === 'DynamicQuantizeLinear' || producer.opType === 'QuantizeLinear') && producer.output[0] === tensor ? producer.input[0]! : tensor;
 }
 
 const LAYER_IN_NAME = /(?:^|[/.])(?:h|layers?|blocks?|decoder\.layers)[._](\d+)(?=[/.]|$)/;
@@ -298,8 +304,8 @@ export function lensNodes(index: GraphIndex, finalResidual: string, logits: stri
 
 export function findUnembedding(index: GraphIndex, lens: NodeProto[]): string | undefined {
 	for (const node of [...lens].reverse()) {
-		if (node.opType !== 'MatMul' && node.opType !== 'Gemm') continue;
-		for (const input of node.input) {
+		if (node.opType !== 'MatMul' && node.opType !== 'Gemm' && node.opType !== 'MatMulInteger') continue;
+		for (const input of node.input.slice(0, 2)) {
 			const init = input ? index.weightInitializer(input) : undefined;
 			if (init) return init.name;
 		}

@@ -62,7 +62,7 @@ export function instrumentModel(model: ModelProto, map: GraphMap, index?: GraphI
  * and unembedding nodes with the weights they use. Undefined when the logits depend on more than
  * the last residual (then the lens is not available and `lmscope graph` says so).
  */
-export function lensModel(model: ModelProto, index: GraphIndex, map: GraphMap): ModelProto | undefined {
+export function lensModel(model: ModelProto, index: GraphIndex, map: GraphMap, elemType = 1): ModelProto | undefined {
 	const last = map.layers.at(-1)?.residual ?? map.embedding;
 	let nodes: NodeProto[];
 	const fusedNorm = map.fused?.finalNorm;
@@ -75,22 +75,23 @@ export function lensModel(model: ModelProto, index: GraphIndex, map: GraphMap): 
 		if (after.length === 0) return undefined;
 		nodes = [...b.nodes, ...after];
 		const used = new Set(nodes.flatMap(n => n.input));
-		return buildLens(model, nodes, [...model.graph!.initializer.filter(i => used.has(i.name)), ...b.initializers], last, map.logits);
+		return buildLens(model, nodes, [...model.graph!.initializer.filter(i => used.has(i.name)), ...b.initializers], last, map.logits, elemType);
 	}
 	nodes = lensNodes(index, last, map.logits);
 	if (nodes.length === 0) return undefined;
 	const used = new Set(nodes.flatMap(n => n.input));
-	return buildLens(model, nodes, model.graph!.initializer.filter(i => used.has(i.name)), last, map.logits);
+	return buildLens(model, nodes, model.graph!.initializer.filter(i => used.has(i.name)), last, map.logits, elemType);
 }
 
-function buildLens(model: ModelProto, nodes: NodeProto[], initializer: TensorProto[], last: string, logits: string): ModelProto {
+/** `elemType`: the residual stream's ONNX element type (1 float32, 10 float16). */
+function buildLens(model: ModelProto, nodes: NodeProto[], initializer: TensorProto[], last: string, logits: string, elemType: number): ModelProto {
 	const residualInput = create(ValueInfoProtoSchema, {
 		name: last,
 		type: {
 			value: {
 				case: 'tensorType',
 				value: {
-					elemType: 1,
+					elemType,
 					shape: {dim: ['batch', 'sequence', 'width'].map(p => ({value: {case: 'dimParam' as const, value: p}}))},
 				},
 			},

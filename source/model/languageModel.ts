@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import {UserError, firstLine} from '../errors.js';
 import type {Device} from './device.js';
+import {asFloat32, toHalfBits} from './float16.js';
 import type {GraphMap} from './graphMap.js';
 import {instrumentModel, lensModel} from './instrument.js';
 import {loadGraph} from './loadGraph.js';
@@ -37,6 +38,8 @@ type Feeds = Record<string, ort.Tensor>;
 
 export class LanguageModel {
 	private lensSession?: Promise<ort.InferenceSession | undefined>;
+	/** Element type of the residual stream as the model computes it (fp16 exports: 'float16'). */
+	private residualType: FloatType;
 	private plainSession?: Promise<ort.InferenceSession>;
 
 	private constructor(
@@ -50,7 +53,11 @@ export class LanguageModel {
 		private readonly session: ort.InferenceSession,
 		private readonly options: LoadOptions,
 		private readonly cacheShape: Array<readonly number[]>,
-	) {}
+		/** Element type of the past key/value inputs. */
+		private readonly cacheType: FloatType,
+	) {
+		this.residualType = cacheType;
+	}
 
 	static async load(files: ModelFiles, options: LoadOptions = {}): Promise<LanguageModel> {
 		setLogLevel(options.verbose);
@@ -74,7 +81,8 @@ export class LanguageModel {
 			provider: options.device ?? 'cpu',
 			hasCache: map.inputs.cache.length > 0,
 		};
-		return new LanguageModel(files, info, map, tokenizer, config, proto, index, session, options, cacheShape);
+		const cacheType = map.inputs.cache[0] && inputElementType(index, map.inputs.cache[0].past) === FLOAT16 ? 'float16' : 'float32';
+		return new LanguageModel(files, info, map, tokenizer, config, proto, index, session, options, cacheShape, cacheType);
 	}
 
 	get eosTokenId(): number | undefined {
@@ -134,10 +142,13 @@ export class LanguageModel {
 		const logitsTensor = out[this.map.logits]!;
 		const vocabSize = Number(logitsTensor.dims.at(-1));
 		const rows = newIds.length;
-		let logits = logitsTensor.data as Float32Array;
+		// Internals come back in float32 whatever the model's precision (fp16 exports are converted).
+		let logits = asFloat32(logitsTensor.data);
 		const lastOnly = want.logits !== 'all';
 		if (lastOnly) logits = logits.slice((rows - 1) * vocabSize, rows * vocabSize);
-		const floats = (name: string) => (out[name] ? (out[name]!.data as Float32Array) : undefined);
+		const floats = (name: string) => (out[name] ? asFloat32(out[name]!.data) : undefined);
+		const embedding = out[this.map.embedding];
+		if (embedding) this.residualType = embedding.type === 'float16' ? 'float16' : 'float32';
 		const firstAttention = layers.map(l => out[l.attention]).find(Boolean);
 		const residual = want.residual ? [this.map.embedding, ...layers.map(l => l.residual)].map(n => floats(n)!) : undefined;
 		const mlp = want.mlp ? layers.map(l => floats(l.mlp)!) : undefined;
@@ -168,16 +179,16 @@ export class LanguageModel {
 			// Contiguous blocks: everything before the sequence axis is "outer", after it "inner".
 			const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
 			const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-			const data = tensor.data as Float32Array;
-			const out = new Float32Array(outer * length * inner);
-			for (let o = 0; o < outer; o++) out.set(data.subarray(o * total * inner, (o * total + length) * inner), o * length * inner);
-			return new ort.Tensor('float32', out, dims.map((d, i) => (i === axis ? length : d)));
+			const data = tensor.data as Float32Array | Uint16Array;
+			const out = new (data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(outer * length * inner);
+			for (let o = 0; o < outer; o++) out.set(data.subarray(o * total * inner, (o * total + length) * inner) as never, o * length * inner);
+			return new ort.Tensor(tensor.type as FloatType, out, dims.map((d, i) => (i === axis ? length : d)));
 		});
 	}
 
 	/** Past key/values of length 0, to start a sequence. */
 	emptyCache(): ort.Tensor[] {
-		return this.cacheShape.map(dims => new ort.Tensor('float32', new Float32Array(0), [...dims]));
+		return this.cacheShape.map(dims => (this.cacheType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), [...dims]) : new ort.Tensor('float32', new Float32Array(0), [...dims])));
 	}
 
 	/**
@@ -187,15 +198,16 @@ export class LanguageModel {
 	 */
 	async lensLogits(rows: Float32Array, n: number): Promise<Float32Array | undefined> {
 		this.lensSession ??= (async () => {
-			const lens = lensModel(this.proto, this.index, this.map);
+			const lens = lensModel(this.proto, this.index, this.map, this.residualType === 'float16' ? FLOAT16 : FLOAT32);
 			return lens ? createSession(serializeModel(lens), `${this.files.onnx} (logit lens)`, this.options) : undefined;
 		})();
 		const session = await this.lensSession;
 		if (!session) return undefined;
 		const width = rows.length / n;
 		const input = session.inputNames[0]!;
-		const out = await session.run({[input]: new ort.Tensor('float32', rows, [1, n, width])});
-		return out[session.outputNames[0]!]!.data as Float32Array;
+		const residual = this.residualType === 'float16' ? new ort.Tensor('float16', toHalfBits(rows), [1, n, width]) : new ort.Tensor('float32', rows, [1, n, width]);
+		const out = await session.run({[input]: residual});
+		return asFloat32(out[session.outputNames[0]!]!.data);
 	}
 
 	/** The model as exported, with no outputs added (for measuring instrumentation overhead). */
@@ -203,7 +215,7 @@ export class LanguageModel {
 		this.plainSession ??= createSession(serializeModel(this.proto), this.files.onnx, this.options);
 		const session = await this.plainSession;
 		const out = await session.run(this.feeds(ids, 0, this.emptyCache()), [this.map.logits], {logSeverityLevel: this.options.verbose ? 2 : 3});
-		return out[this.map.logits]!.data as Float32Array;
+		return asFloat32(out[this.map.logits]!.data);
 	}
 
 	/** Inputs for `newIds` at positions start.., after `cache` (the keys/values of positions 0..start-1). */
@@ -223,6 +235,15 @@ export class LanguageModel {
 		if (this.map.inputs.integerType === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
 		return new ort.Tensor('int64', BigInt64Array.from(values, v => BigInt(v)), dims);
 	}
+}
+
+type FloatType = 'float32' | 'float16';
+const FLOAT32 = 1;
+const FLOAT16 = 10;
+
+function inputElementType(index: GraphIndex, name: string): number | undefined {
+	const info = index.graph.input.find(i => i.name === name);
+	return info?.type?.value.case === 'tensorType' ? info.type.value.value.elemType : undefined;
 }
 
 function setLogLevel(verbose?: boolean): void {
