@@ -1,10 +1,12 @@
 /**
- * Discovery in graphs from ONNX Runtime's transformer optimizer, where attention, layer norms and
- * the residual adds are fused operators (com.microsoft Attention, EmbedLayerNormalization,
- * SkipLayerNormalization, FastGelu/BiasGelu). Attention probabilities are not a tensor there: they
- * are recomputed from the Attention operator's own inputs (instrument.ts adds the nodes), and the
- * residual stream is the optional "input + skip + bias" output of each SkipLayerNormalization,
- * which instrumentation names when the exporter left it unnamed.
+ * Discovery in graphs where attention, layer norms and the residual adds are fused operators:
+ * ONNX Runtime's transformer optimizer (com.microsoft Attention, EmbedLayerNormalization,
+ * SkipLayerNormalization, FastGelu/BiasGelu) and the ORT GenAI model builder (MultiHeadAttention or
+ * GroupQueryAttention, RotaryEmbedding, SimplifiedLayerNormalization and
+ * SkipSimplifiedLayerNormalization). Attention probabilities are not a tensor there: they are
+ * recomputed from each operator's own inputs (recomputeAttention.ts; instrument.ts adds the nodes),
+ * and the residual stream is the optional "input + skip + bias" output of each skip norm, which
+ * instrumentation names when the exporter left it unnamed.
  */
 import {UserError} from '../errors.js';
 import {activationBehind, embeddingRows, findUnembedding, lensNodes} from './discover.js';
@@ -13,8 +15,10 @@ import type {GraphIndex, NodeProto} from './onnxGraph.js';
 
 const SKIP_NORMS = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
 
+const FUSED_ATTENTION = new Set(['Attention', 'MultiHeadAttention', 'GroupQueryAttention']);
+
 export function isFusedAttention(node: NodeProto): boolean {
-	return node.opType === 'Attention' && node.domain === 'com.microsoft';
+	return FUSED_ATTENTION.has(node.opType) && node.domain === 'com.microsoft';
 }
 
 function floatAttribute(node: NodeProto, name: string): number | undefined {
@@ -57,23 +61,8 @@ export function discoverFused(index: GraphIndex, file: string, inputs: ModelInpu
 		const mlpBranch = afterMlp.input.slice(0, 2).find(i => i && i !== middle && !index.isAncestor(i, afterAttention.output[0]!) && index.isAncestor(afterAttention.output[0]!, i));
 		const mlp = mlpBranch ? activationBehind(index, mlpBranch, afterAttention.output[0]!) : undefined;
 		if (!mlp) return fail(`no MLP activation found in layer ${layer}`);
-		const [input, weight, bias, mask] = node.input;
-		if (!input || !weight || !bias || !node.output[1]) return fail(`${name} lacks its packed QKV weight, bias or present output (needed to recompute its probabilities)`);
 		const probabilities = `lmscope/attention/${layer}/probabilities`;
-		attention.push({
-			node: name,
-			op: 'Attention',
-			input,
-			weight,
-			bias,
-			mask: mask || undefined,
-			present: node.output[1]!,
-			heads: index.intAttribute(node, 'num_heads', 0),
-			scale: floatAttribute(node, 'scale') || undefined,
-			unidirectional: index.intAttribute(node, 'unidirectional', 0) === 1,
-			maskFilterValue: floatAttribute(node, 'mask_filter_value') ?? -10000,
-			probabilities,
-		});
+		attention.push(describeAttention(index, node, name, probabilities, fail));
 		layers.push({attention: probabilities, residual, mlp});
 		if (layer === attentionNodes.length - 1 && index.isAncestor(afterMlp.output[0]!, logits)) {
 			finalNorm = {
@@ -97,8 +86,57 @@ export function discoverFused(index: GraphIndex, file: string, inputs: ModelInpu
 		unembedding: findUnembedding(index, lens) ?? '',
 		embeddingRows: embeddingRows(index, inputs.inputIds),
 		inputs,
-		notes: [`fused attention (${attentionNodes.length} com.microsoft Attention operators): probabilities recomputed from each operator's inputs`],
+		notes: [`fused attention (${attentionNodes.length} com.microsoft ${[...new Set(attentionNodes.map(n => n.opType))].join('/')} operators): probabilities recomputed from each operator's inputs`],
 		fused: {attention, expose, finalNorm},
+	};
+}
+
+/** What recomputing one fused operator's probabilities needs, read from its inputs and attributes. */
+function describeAttention(index: GraphIndex, node: NodeProto, name: string, probabilities: string, fail: (what: string) => never): FusedAttention {
+	const heads = index.intAttribute(node, 'num_heads', 0);
+	const scale = floatAttribute(node, 'scale') || undefined;
+	const maskFilterValue = floatAttribute(node, 'mask_filter_value') ?? -10000;
+	const common = {node: name, heads, scale, maskFilterValue, probabilities};
+	const input = (i: number) => node.input[i] || undefined;
+	if (heads <= 0) return fail(`${name} has no num_heads attribute`);
+	if (node.opType === 'Attention') {
+		const [hidden, weight, bias, mask] = [input(0), input(1), input(2), input(3)];
+		if (!hidden || !weight || !bias || !node.output[1]) return fail(`${name} lacks its packed QKV weight, bias or present output (needed to recompute its probabilities)`);
+		return {...common, op: 'Attention', input: hidden, weight, bias, mask, present: node.output[1]!, unidirectional: index.intAttribute(node, 'unidirectional', 0) === 1};
+	}
+	if (node.opType === 'MultiHeadAttention') {
+		const query = input(0);
+		const present = node.output[1] || undefined;
+		const key = present ?? input(1);
+		if (!query || !key || !input(1)) return fail(`${name} has packed or missing key input (lmscope recomputes MultiHeadAttention from separate query and key inputs)`);
+		return {
+			...common,
+			op: 'MultiHeadAttention',
+			query,
+			key,
+			keyIsPresent: present !== undefined,
+			keyPaddingMask: input(4),
+			attentionBias: input(5),
+			unidirectional: index.intAttribute(node, 'unidirectional', 0) === 1,
+		};
+	}
+	const query = input(0);
+	const present = node.output[1] || undefined;
+	if (!query || !present) return fail(`${name} has no query input or present key output (needed to recompute its probabilities)`);
+	const rotary = index.intAttribute(node, 'do_rotary', 0) === 1;
+	if (rotary && index.intAttribute(node, 'rotary_interleaved', 0) === 1) return fail(`${name} uses interleaved rotary embedding (rotary_interleaved=1), which lmscope does not recompute yet`);
+	const [cos, sin] = [input(7), input(8)];
+	if (rotary && (!cos || !sin)) return fail(`${name} has do_rotary=1 but no cos_cache/sin_cache inputs`);
+	return {
+		...common,
+		op: 'GroupQueryAttention',
+		query,
+		packedQkv: !input(1),
+		present,
+		kvHeads: index.intAttribute(node, 'kv_num_heads', heads),
+		rotary: rotary ? {cos: cos!, sin: sin!, interleaved: false} : undefined,
+		softcap: floatAttribute(node, 'softcap') ?? 0,
+		localWindow: index.intAttribute(node, 'local_window_size', -1),
 	};
 }
 

@@ -26,7 +26,7 @@ export interface GraphMap {
 	inputs: ModelInputs;
 	/** Anything discovery wants the user to know. */
 	notes: string[];
-	/** Set for graphs with fused attention operators (ONNX Runtime transformer optimizer exports). */
+	/** Set for graphs with fused attention operators (ONNX Runtime transformer optimizer and GenAI builder exports). */
 	fused?: FusedPlan;
 }
 
@@ -43,9 +43,20 @@ export interface FusedPlan {
 	finalNorm?: {op: string; domain: string; gamma: string; beta?: string; epsilon: number; output: string};
 }
 
-export interface FusedAttention {
+/** What every fused attention operator's recomputation needs. */
+interface FusedAttentionCommon {
 	/** The operator (for messages): its node name or op type. */
 	node: string;
+	heads: number;
+	/** The operator's scale attribute; default 1/sqrt(head size). */
+	scale?: number;
+	maskFilterValue: number;
+	/** The name the recomputed probabilities get. */
+	probabilities: string;
+}
+
+/** ONNX Runtime's transformer-optimizer Attention: packed QKV weight inside the operator. */
+export interface PackedQkvAttention extends FusedAttentionCommon {
 	op: 'Attention';
 	/** Hidden state in, packed QKV weight and bias, raw attention mask, present key/value out. */
 	input: string;
@@ -53,13 +64,38 @@ export interface FusedAttention {
 	bias: string;
 	mask?: string;
 	present: string;
-	heads: number;
-	scale?: number;
 	unidirectional: boolean;
-	maskFilterValue: number;
-	/** The name the recomputed probabilities get. */
-	probabilities: string;
 }
+
+/** com.microsoft MultiHeadAttention (ORT GenAI builder): projected (and rotated) Q, K, V in. */
+export interface MultiHeadAttentionOp extends FusedAttentionCommon {
+	op: 'MultiHeadAttention';
+	/** Query [batch, seq, heads x head size]. */
+	query: string;
+	/** All keys this step attends to: the present key [batch, heads, total, head] when the operator has a cache, else the key input [batch, total, heads x head]. */
+	key: string;
+	keyIsPresent: boolean;
+	keyPaddingMask?: string;
+	/** Additive bias [batch or 1, heads or 1, seq, total] (the builder's causal mask lives here). */
+	attentionBias?: string;
+	unidirectional: boolean;
+}
+
+/** com.microsoft GroupQueryAttention (ORT GenAI builder): fewer key/value heads, rotary inside the operator when do_rotary=1. */
+export interface GroupQueryAttentionOp extends FusedAttentionCommon {
+	op: 'GroupQueryAttention';
+	/** Query [batch, seq, heads x head], or packed QKV [batch, seq, (heads + 2 kv) x head] when the key input is empty. */
+	query: string;
+	packedQkv: boolean;
+	/** Present key [batch, kv heads, total, head], already rotated. */
+	present: string;
+	kvHeads: number;
+	rotary?: {cos: string; sin: string; interleaved: boolean};
+	softcap: number;
+	localWindow: number;
+}
+
+export type FusedAttention = PackedQkvAttention | MultiHeadAttentionOp | GroupQueryAttentionOp;
 
 export interface ModelInputs {
 	inputIds: string;

@@ -41,9 +41,12 @@ export function instrumentModel(model: ModelProto, map: GraphMap, index?: GraphI
 		});
 		const builder = new GraphBuilder('lmscope/recompute');
 		for (const attention of map.fused.attention) {
-			const weight = index?.weightInitializer(attention.weight);
-			const hidden = weight ? Number(weight.dims.at(-1)) / 3 : 0;
-			if (!hidden) throw new Error(`cannot read the QKV weight shape of ${attention.node}`);
+			let hidden = 0;
+			if (attention.op === 'Attention') {
+				const weight = index?.weightInitializer(attention.weight);
+				hidden = weight ? Number(weight.dims.at(-1)) / 3 : 0;
+				if (!hidden) throw new Error(`cannot read the QKV weight shape of ${attention.node}`);
+			}
 			recomputeAttention(builder, attention, onnxOpset(model), hidden);
 		}
 		node = [...node, ...builder.nodes];

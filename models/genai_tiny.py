@@ -1,0 +1,344 @@
+"""Two test fixtures in the layout of ONNX Runtime GenAI's model builder
+(onnxruntime_genai.models.builder), carrying the weights of the tiny random-weight Llama fixture.
+
+    /usr/bin/python3 models/genai_tiny.py     # reads test/fixtures/llama-tiny/, writes the two folders below
+
+onnxruntime-genai's builder itself cannot be installed here (no pip, no network, and it needs
+transformers and onnxruntime), so this script writes the graphs the builder would write for a
+fp32 Llama, node for node and name for name, straight from the llama-tiny model.onnx initializers
+(torch Linear weights [out, in] are stored pre-transposed to [in, out], as the builder does).
+The math is that of models/llama_tiny.py, so the logits equal llama-tiny's golden.json.
+These are test fixtures for lmscope's graph discovery on the model-builder family, not models:
+
+  test/fixtures/genai-gqa/   the builder's CPU layout: SimplifiedLayerNormalization then
+      com.microsoft SkipSimplifiedLayerNormalization chaining the residual through output 3,
+      separate Q/K/V MatMuls into com.microsoft GroupQueryAttention (do_rotary=1, cos/sin caches
+      [128, 8]), seqlens_k / total_sequence_length from the attention_mask subgraph, SwiGLU MLP as
+      Sigmoid + Mul + Mul. Inputs input_ids, attention_mask, past_key_values.N.key/value
+      [batch, 2, past, 16] (no position_ids: GQA computes positions itself).
+  test/fixtures/genai-mha/   the separate-rotary layout: com.microsoft RotaryEmbedding on Q and K
+      (position_ids is a graph input), com.microsoft MultiHeadAttention (unidirectional=1, padding
+      through key_padding_mask = Cast(int32)(attention_mask)). MultiHeadAttention has as many
+      key/value heads as query heads, so the 2 key/value heads are duplicated into 4 (new kv head j
+      = old kv head j // 2, which is exactly the GQA sharing of llama-tiny): past/present are
+      [batch, 4, seq, 16] and num_key_value_heads is 4 in config.json and genai_config.json.
+
+Each folder holds model.onnx (fp32, weights inline, opset 17 + com.microsoft 1), genai_config.json
+(the builder's shape), and config.json / tokenizer.json / tokenizer_config.json from llama-tiny.
+Deterministic: no randomness, the same bytes on every run.
+"""
+import ast
+import copy
+import json
+import os
+import shutil
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
+SRC = os.path.join(FIXTURES, "llama-tiny")
+
+DTYPES = {"INT64": (TensorProto.INT64, np.int64), "INT32": (TensorProto.INT32, np.int32), "FLOAT": (TensorProto.FLOAT, np.float32)}
+
+
+class Graph:
+    """A small stand-in for the builder's Model class: the same node, value and constant naming."""
+
+    def __init__(self, cfg, variant):
+        self.variant = variant  # "gqa" or "mha"
+        self.hidden_size = cfg["hidden_size"]
+        self.num_attn_heads = cfg["num_attention_heads"]
+        self.head_size = cfg["hidden_size"] // cfg["num_attention_heads"]
+        self.num_kv_heads = cfg["num_key_value_heads"] if variant == "gqa" else cfg["num_attention_heads"]
+        self.num_layers = cfg["num_hidden_layers"]
+        self.intermediate_size = cfg["intermediate_size"]
+        self.vocab_size = cfg["vocab_size"]
+        self.context_length = cfg["max_position_embeddings"]
+        self.epsilon = cfg["rms_norm_eps"]
+        self.theta = cfg["rope_theta"]
+        self.scale = float(1 / np.sqrt(self.head_size))
+        self.nodes, self.initializers, self.value_infos = [], [], []
+        self.node_names, self.known_values = set(), set()
+        self.inputs, self.outputs = [], []
+        self.layernorm = {"first": True, "last": False, "root_input": "", "skip_input": "", "output_0": ""}
+        self.caches_made = False
+
+    # ---- primitives (named as in builder.py) -------------------------------------------------
+    def value(self, name, dtype, shape):
+        if name in self.known_values:
+            return
+        self.known_values.add(name)
+        self.value_infos.append(helper.make_tensor_value_info(name, dtype, shape))
+
+    def initializer(self, array, name):
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.known_values.add(name)
+
+    def constant(self, name):
+        # "/model/constants/{DTYPE}/{literal}": a scalar for "1", a 1-D tensor for "[1]"
+        dtype_name, literal = name.split("/")[-2], name.split("/")[-1]
+        onnx_dtype, np_dtype = DTYPES[dtype_name]
+        array = np.array(ast.literal_eval(literal), dtype=np_dtype)
+        self.node("Constant", [], [name], name=name.replace("constants", "constant_nodes"), value=numpy_helper.from_array(array, name))
+        self.value(name, onnx_dtype, list(array.shape))
+
+    def node(self, op_type, inputs, outputs, name, domain="", **attrs):
+        assert name not in self.node_names, name
+        for i in inputs:
+            if i.startswith("/model/constants/") and i.replace("constants", "constant_nodes") not in self.node_names:
+                self.constant(i)
+        n = helper.make_node(op_type, inputs, outputs, name=name, domain=domain or None)
+        for key in attrs:  # keep the attribute order given, as the builder does
+            n.attribute.append(helper.make_attribute(key, attrs[key]))
+        self.nodes.append(n)
+        self.node_names.add(name)
+
+    def matmul(self, weight_out_in, name, root_input, logits=False):
+        weight = name[1:].replace("/", ".") + ".weight"
+        self.initializer(weight_out_in.T.astype(np.float32), weight)
+        output = "logits" if logits else f"{name}/output_0"
+        self.node("MatMul", [root_input, weight], [output], name=name)
+        if not logits:
+            self.value(output, TensorProto.FLOAT, ["batch_size", "sequence_length", weight_out_in.shape[0]])
+        return output
+
+    # ---- graph pieces ------------------------------------------------------------------------
+    def make_inputs_and_outputs(self):
+        names = ["input_ids", "attention_mask"] + (["position_ids"] if self.variant == "mha" else [])
+        shapes = {"input_ids": ["batch_size", "sequence_length"], "attention_mask": ["batch_size", "total_sequence_length"],
+                  "position_ids": ["batch_size", "sequence_length"]}
+        self.inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, shapes[n]) for n in names]
+        self.outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", self.vocab_size])]
+        for i in range(self.num_layers):
+            for kv in ("key", "value"):
+                self.inputs.append(helper.make_tensor_value_info(
+                    f"past_key_values.{i}.{kv}", TensorProto.FLOAT, ["batch_size", self.num_kv_heads, "past_sequence_length", self.head_size]))
+                self.outputs.append(helper.make_tensor_value_info(
+                    f"present.{i}.{kv}", TensorProto.FLOAT, ["batch_size", self.num_kv_heads, "total_sequence_length", self.head_size]))
+        self.known_values.update(v.name for v in self.inputs + self.outputs)
+
+    def make_attention_mask_reformatting(self):
+        base = "/model/attn_mask_reformat/attn_mask_subgraph"
+        if self.variant == "gqa":
+            # attention_mask -> ReduceSum(axis 1, keepdims 0) -> Sub 1 -> Cast int32 = seqlens_k [batch]
+            # attention_mask -> Shape -> Gather(1) -> Cast int32 = total_sequence_length (scalar)
+            self.node("ReduceSum", ["attention_mask", "/model/constants/INT64/[1]"], [f"{base}/ReduceSum/output_0"], name=f"{base}/ReduceSum", keepdims=0)
+            self.value(f"{base}/ReduceSum/output_0", TensorProto.INT64, ["batch_size"])
+            self.node("Sub", [f"{base}/ReduceSum/output_0", "/model/constants/INT64/[1]"], [f"{base}/Sub/output_0"], name=f"{base}/Sub")
+            self.value(f"{base}/Sub/output_0", TensorProto.INT64, ["batch_size"])
+            self.node("Cast", [f"{base}/Sub/output_0"], [f"{base}/Sub/Cast/output_0"], name=f"{base}/Sub/Cast", to=TensorProto.INT32)
+            self.value(f"{base}/Sub/Cast/output_0", TensorProto.INT32, ["batch_size"])
+            self.node("Shape", ["attention_mask"], [f"{base}/Shape/output_0"], name=f"{base}/Shape")
+            self.value(f"{base}/Shape/output_0", TensorProto.INT64, [2])
+            self.node("Gather", [f"{base}/Shape/output_0", "/model/constants/INT64/1"], [f"{base}/Gather/output_0"], name=f"{base}/Gather", axis=0)
+            self.value(f"{base}/Gather/output_0", TensorProto.INT64, [])
+            self.node("Cast", [f"{base}/Gather/output_0"], [f"{base}/Gather/Cast/output_0"], name=f"{base}/Gather/Cast", to=TensorProto.INT32)
+            self.value(f"{base}/Gather/Cast/output_0", TensorProto.INT32, [])
+            self.seqlens_k, self.total_seq_len = f"{base}/Sub/Cast/output_0", f"{base}/Gather/Cast/output_0"
+        else:
+            # MultiHeadAttention's key_padding_mask (batch, total_sequence_length) wants int32
+            self.node("Cast", ["attention_mask"], [f"{base}/Cast/output_0"], name=f"{base}/Cast", to=TensorProto.INT32)
+            self.value(f"{base}/Cast/output_0", TensorProto.INT32, ["batch_size", "total_sequence_length"])
+            self.key_padding_mask = f"{base}/Cast/output_0"
+
+    def make_embedding(self, weight):
+        self.initializer(weight.astype(np.float32), "model.embed_tokens.weight")
+        out = "/model/embed_tokens/Gather/output_0"
+        self.node("Gather", ["model.embed_tokens.weight", "input_ids"], [out], name="/model/embed_tokens/Gather")
+        self.value(out, TensorProto.FLOAT, ["batch_size", "sequence_length", self.hidden_size])
+        self.layernorm["root_input"] = self.layernorm["skip_input"] = out
+
+    def make_layernorm(self, layer_id, weight, skip, location):
+        ln = self.layernorm
+        w = f"model.layers.{layer_id}.{location}_layernorm.weight"
+        self.initializer(weight.astype(np.float32), w)
+        # Skip norms: input 0 = the residual stream so far (embeddings, or output 3 of the previous
+        # Skip norm), input 1 = the sublayer output (o_proj / down_proj MatMul); output 3 = their sum.
+        inputs = [ln["root_input"], ln["skip_input"], w] if skip else [ln["root_input"], w]
+        name = f"/model/layers.{layer_id}/{location}_layernorm/{'Skip' if skip else ''}LayerNorm"
+        op_type = "SkipSimplifiedLayerNormalization" if skip else "SimplifiedLayerNormalization"
+        attrs = {"epsilon": self.epsilon} if skip else {"epsilon": self.epsilon, "axis": -1, "stash_type": 1}
+        output_0 = f"/model/layers.{layer_id}/{location}_layernorm/output_0"
+        output_3 = f"/model/layers.{layer_id}/{location}_layernorm/output_3"
+        with_sum = skip and not ln["last"]
+        outputs = [output_0, "", "", output_3] if with_sum else [output_0]
+        self.node(op_type, inputs, outputs, name=name, domain="com.microsoft" if skip else "", **attrs)
+        self.value(output_0, TensorProto.FLOAT, ["batch_size", "sequence_length", self.hidden_size])
+        if with_sum:
+            self.value(output_3, TensorProto.FLOAT, ["batch_size", "sequence_length", self.hidden_size])
+            ln["root_input"] = output_3
+        ln["output_0"] = output_0
+        return output_0
+
+    def make_rotary_embedding_caches(self):
+        if not self.caches_made:
+            # builder: make_rotary_embedding_caches_from_scratch, then sliced from (M, H) to (M, H/2)
+            inv_freq = 1.0 / (self.theta ** (torch.arange(0, self.head_size, 2, dtype=torch.int64).float() / self.head_size))
+            t = torch.arange(self.context_length, dtype=torch.int64).type_as(inv_freq)
+            freqs = torch.outer(t, inv_freq)
+            emb = torch.cat((freqs, freqs), dim=-1)
+            half = self.head_size // 2
+            self.initializer(emb.cos()[:, :half].numpy().astype(np.float32), "cos_cache")
+            self.initializer(emb.sin()[:, :half].numpy().astype(np.float32), "sin_cache")
+            self.caches_made = True
+        return "cos_cache", "sin_cache"
+
+    def make_rotary_embedding(self, name, root_input, num_heads):
+        cos, sin = self.make_rotary_embedding_caches()
+        out = f"{name}/output_0"
+        self.node("RotaryEmbedding", [root_input, "position_ids", cos, sin], [out], name=name, domain="com.microsoft",
+                  interleaved=0, num_heads=0, rotary_embedding_dim=0)
+        self.value(out, TensorProto.FLOAT, ["batch_size", "sequence_length", self.head_size * num_heads])
+        return out
+
+    def make_attention(self, layer_id, W, root_input):
+        p = f"model.layers.{layer_id}.self_attn"
+        wq, wk, wv, wo = (W[f"{p}.{n}_proj.weight"] for n in "qkvo")
+        if self.variant == "mha":
+            # kv head j of the new model = kv head j // group of llama-tiny (rows are [head, head_size])
+            group = self.num_attn_heads // (wk.shape[0] // self.head_size)
+            dup = lambda w: np.repeat(w.reshape(-1, self.head_size, w.shape[1]), group, axis=0).reshape(-1, w.shape[1])
+            wk, wv = dup(wk), dup(wv)
+        q = self.matmul(wq, f"/model/layers.{layer_id}/attn/q_proj/MatMul", root_input)
+        k = self.matmul(wk, f"/model/layers.{layer_id}/attn/k_proj/MatMul", root_input)
+        v = self.matmul(wv, f"/model/layers.{layer_id}/attn/v_proj/MatMul", root_input)
+        past_k, past_v = f"past_key_values.{layer_id}.key", f"past_key_values.{layer_id}.value"
+        present_k, present_v = f"present.{layer_id}.key", f"present.{layer_id}.value"
+        if self.variant == "gqa":
+            cos, sin = self.make_rotary_embedding_caches()
+            name = f"/model/layers.{layer_id}/attn/GroupQueryAttention"
+            self.node("GroupQueryAttention", [q, k, v, past_k, past_v, self.seqlens_k, self.total_seq_len, cos, sin],
+                      [f"{name}/output_0", present_k, present_v], name=name, domain="com.microsoft",
+                      num_heads=self.num_attn_heads, kv_num_heads=self.num_kv_heads, scale=self.scale,
+                      local_window_size=-1, softcap=0.0, do_rotary=1, rotary_interleaved=0)
+        else:
+            q = self.make_rotary_embedding(f"/model/layers.{layer_id}/attn/q_rotary/RotaryEmbedding", q, self.num_attn_heads)
+            k = self.make_rotary_embedding(f"/model/layers.{layer_id}/attn/k_rotary/RotaryEmbedding", k, self.num_kv_heads)
+            name = f"/model/layers.{layer_id}/attn/MultiHeadAttention"
+            self.node("MultiHeadAttention", [q, k, v, "", self.key_padding_mask, "", past_k, past_v],
+                      [f"{name}/output_0", present_k, present_v], name=name, domain="com.microsoft",
+                      num_heads=self.num_attn_heads, scale=self.scale, unidirectional=1)
+        self.value(f"{name}/output_0", TensorProto.FLOAT, ["batch_size", "sequence_length", self.head_size * self.num_attn_heads])
+        self.layernorm["skip_input"] = self.matmul(wo, f"/model/layers.{layer_id}/attn/o_proj/MatMul", f"{name}/output_0")
+
+    def make_mlp(self, layer_id, W, root_input):
+        p = f"model.layers.{layer_id}.mlp"
+        gate = self.matmul(W[f"{p}.gate_proj.weight"], f"/model/layers.{layer_id}/mlp/gate_proj/MatMul", root_input)
+        up = self.matmul(W[f"{p}.up_proj.weight"], f"/model/layers.{layer_id}/mlp/up_proj/MatMul", root_input)
+        shape = ["batch_size", "sequence_length", self.intermediate_size]
+        act = f"/model/layers.{layer_id}/mlp/act_fn"
+        self.node("Sigmoid", [gate], [f"{act}/Sigmoid/output_0"], name=f"{act}/Sigmoid")
+        self.value(f"{act}/Sigmoid/output_0", TensorProto.FLOAT, shape)
+        self.node("Mul", [gate, f"{act}/Sigmoid/output_0"], [f"{act}/Mul/output_0"], name=f"{act}/Mul")
+        self.value(f"{act}/Mul/output_0", TensorProto.FLOAT, shape)
+        mul = f"/model/layers.{layer_id}/mlp/Mul"
+        self.node("Mul", [f"{act}/Mul/output_0", up], [f"{mul}/output_0"], name=mul)
+        self.value(f"{mul}/output_0", TensorProto.FLOAT, shape)
+        self.layernorm["skip_input"] = self.matmul(W[f"{p}.down_proj.weight"], f"/model/layers.{layer_id}/mlp/down_proj/MatMul", f"{mul}/output_0")
+
+    def build(self, W):
+        self.make_inputs_and_outputs()
+        self.make_attention_mask_reformatting()
+        self.make_embedding(W["model.embed_tokens.weight"])
+        for i in range(self.num_layers):
+            self.make_layernorm(i, W[f"model.layers.{i}.input_layernorm.weight"], skip=not self.layernorm["first"], location="input")
+            self.make_attention(i, W, self.layernorm["output_0"])
+            self.make_layernorm(i, W[f"model.layers.{i}.post_attention_layernorm.weight"], skip=True, location="post_attention")
+            self.make_mlp(i, W, self.layernorm["output_0"])
+            self.layernorm["first"] = False
+            if i == self.num_layers - 1:
+                self.layernorm["last"] = True
+        # final norm: a Skip norm named after layer L (= num_layers), output 0 only
+        self.make_layernorm(self.num_layers, W["model.norm.weight"], skip=True, location="final_norm")
+        self.matmul(W["model.lm_head.weight"], "/lm_head/MatMul", self.layernorm["output_0"], logits=True)
+
+        graph = helper.make_graph(self.nodes, "main_graph", self.inputs, self.outputs, self.initializers, value_info=self.value_infos)
+        model = helper.make_model(graph, opset_imports=[helper.make_operatorsetid("", 17), helper.make_operatorsetid("com.microsoft", 1)],
+                                  producer_name="onnxruntime-genai", producer_version="0.0.0")
+        model.ir_version = 8
+        return model
+
+    def genai_config(self, cfg, filename="model.onnx"):
+        inputs = {"input_ids": "input_ids", "attention_mask": "attention_mask"}
+        if self.variant == "mha":
+            inputs["position_ids"] = "position_ids"
+        inputs.update({"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"})
+        return {
+            "model": {
+                "bos_token_id": cfg["bos_token_id"],
+                "context_length": self.context_length,
+                "decoder": {
+                    "session_options": {"log_id": "onnxruntime-genai", "provider_options": []},
+                    "filename": filename,
+                    "head_size": self.head_size,
+                    "hidden_size": self.hidden_size,
+                    "inputs": inputs,
+                    "outputs": {"logits": "logits", "present_key_names": "present.%d.key", "present_value_names": "present.%d.value"},
+                    "num_attention_heads": self.num_attn_heads,
+                    "num_hidden_layers": self.num_layers,
+                    "num_key_value_heads": self.num_kv_heads,
+                },
+                "eos_token_id": cfg["eos_token_id"],
+                "pad_token_id": cfg["eos_token_id"],
+                "type": "llama",
+                "vocab_size": self.vocab_size,
+            },
+            "search": {
+                "diversity_penalty": 0.0,
+                "do_sample": False,
+                "early_stopping": True,
+                "length_penalty": 1.0,
+                "max_length": self.context_length,
+                "min_length": 0,
+                "no_repeat_ngram_size": 0,
+                "num_beams": 1,
+                "num_return_sequences": 1,
+                "past_present_share_buffer": self.variant == "gqa",  # the builder sets it for GroupQueryAttention
+                "repetition_penalty": 1.0,
+                "temperature": 1.0,
+                "top_k": 50,
+                "top_p": 1.0,
+            },
+        }
+
+
+def main():
+    src = onnx.load(os.path.join(SRC, "model.onnx"))
+    W = {t.name: numpy_helper.to_array(t) for t in src.graph.initializer}
+    # llama-tiny's MatMuls take Transpose(weight): torch Linear layout [out, in]
+    transposed = {n.input[0] for n in src.graph.node if n.op_type == "Transpose"}
+    assert all(f"model.layers.{i}.{m}.weight" in transposed for i in range(2)
+               for m in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"))
+    assert "model.lm_head.weight" in transposed
+    with open(os.path.join(SRC, "config.json")) as f:
+        cfg = json.load(f)
+
+    for variant in ("gqa", "mha"):
+        out = os.path.join(FIXTURES, f"genai-{variant}")
+        os.makedirs(out, exist_ok=True)
+        g = Graph(cfg, variant)
+        model = g.build(W)
+        if variant == "gqa":  # the builder's from-scratch caches equal llama-tiny's baked ones
+            inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+            assert np.array_equal(inits["cos_cache"], W["model.cos_cached"][:, : g.head_size // 2])
+            assert np.array_equal(inits["sin_cache"], W["model.sin_cached"][:, : g.head_size // 2])
+        # (onnx.checker would refuse SimplifiedLayerNormalization: ORT registers it in the ai.onnx
+        # domain but ONNX itself has no such op; onnxruntime loads and runs these graphs.)
+        onnx.save(model, os.path.join(out, "model.onnx"))
+        with open(os.path.join(out, "genai_config.json"), "w") as f:
+            json.dump(g.genai_config(cfg), f, indent=4)
+        model_cfg = copy.deepcopy(cfg)
+        model_cfg["num_key_value_heads"] = g.num_kv_heads
+        with open(os.path.join(out, "config.json"), "w") as f:
+            json.dump(model_cfg, f, indent=2)
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(os.path.join(SRC, name), os.path.join(out, name))
+        print("wrote", os.path.normpath(out), os.path.getsize(os.path.join(out, "model.onnx")), "bytes,", len(model.graph.node), "nodes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+/**
+ * ONNX Runtime GenAI model-builder exports: com.microsoft GroupQueryAttention (rotary inside the
+ * operator, do_rotary=1, 2 key/value heads for 4 query heads) and MultiHeadAttention after
+ * separate RotaryEmbedding nodes, with SimplifiedLayerNormalization / SkipSimplifiedLayerNormalization
+ * carrying the residual stream. models/genai_tiny.py writes both graphs in the builder's layout
+ * with the weights of the llama-tiny fixture, so the attention probabilities lmscope recomputes
+ * from each operator's inputs are checked against PyTorch's (llama-tiny/golden.json) to 1e-4.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {before, describe, it} from 'node:test';
+import {l2norm} from '../source/analysis/traceSummary.js';
+import {logitLensAll} from '../source/analysis/logitLens.js';
+import {Decoder} from '../source/model/decoder.js';
+import {LanguageModel} from '../source/model/languageModel.js';
+import {resolveModel} from '../source/model/resolve.js';
+import {WANT_ALL, attentionRow, logitsRow, type Trace} from '../source/model/trace.js';
+import {ROOT, TOLERANCE, maxAbsDiff, runCli} from './helpers.js';
+
+const golden = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'llama-tiny', 'golden.json'), 'utf8')) as {
+	ids: number[];
+	attention: number[][][][];
+	residual_norm: number[][];
+	mlp_norm: number[][];
+	logits_last: number[];
+	lens_top1_last: number[];
+	lens_p_last: number[];
+};
+
+for (const [variant, op] of [['genai-gqa', 'GroupQueryAttention'], ['genai-mha', 'MultiHeadAttention']] as const) {
+	const dir = path.join(ROOT, 'test', 'fixtures', variant);
+	describe(`ORT GenAI builder export with ${op} (${variant})`, () => {
+		let model: LanguageModel;
+		let trace: Trace;
+		const n = golden.ids.length;
+		before(async () => {
+			model = await LanguageModel.load(resolveModel(dir));
+			trace = await model.forward(golden.ids, WANT_ALL);
+		});
+
+		it(`finds both ${op} operators and the skip-norm residual chain`, () => {
+			assert.equal(model.map.fused?.attention.length, 2);
+			assert.ok(model.map.fused!.attention.every(a => a.op === op));
+			assert.equal(model.info.layers, 2);
+			assert.equal(trace.heads, 4, 'probabilities per query head');
+			assert.match(model.map.layers[0]!.residual, /layers\.1\/input_layernorm\/output_3/, 'the skip norm\'s input + skip sum');
+			assert.match(model.map.layers[0]!.mlp, /mlp\/Mul\/output_0/, 'silu(gate) * up');
+			assert.match(model.map.notes.join('\n'), new RegExp(`${op} operators`));
+		});
+
+		it('recomputed attention probabilities, residual stream, MLP activation and logits equal PyTorch', () => {
+			for (let l = 0; l < 2; l++) for (let h = 0; h < 4; h++) for (let q = 0; q < n; q++) {
+				const diff = maxAbsDiff(attentionRow(trace, l, h, q), golden.attention[l]![h]![q]!);
+				assert.ok(diff <= TOLERANCE, `l${l} h${h} q${q}: ${diff}`);
+			}
+			trace.residual!.forEach((stream, l) => {
+				const norms = Array.from({length: n}, (_, p) => l2norm(stream.subarray(p * trace.width, (p + 1) * trace.width)));
+				assert.ok(maxAbsDiff(norms, golden.residual_norm[l]!) <= TOLERANCE, `residual ${l}`);
+			});
+			trace.mlp!.forEach((act, l) => {
+				const norms = Array.from({length: n}, (_, p) => l2norm(act.subarray(p * trace.inner, (p + 1) * trace.inner)));
+				assert.ok(maxAbsDiff(norms, golden.mlp_norm[l]!) <= TOLERANCE, `mlp ${l}`);
+			});
+			assert.ok(maxAbsDiff(logitsRow(trace, n - 1), golden.logits_last) <= TOLERANCE);
+		});
+
+		it('the logit lens through the fused final SkipSimplifiedLayerNormalization equals PyTorch', async () => {
+			const lens = await logitLensAll(trace, (rows, count) => model.lensLogits(rows, count), [n - 1], 1);
+			assert.ok(lens);
+			lens[0]!.forEach((row, l) => {
+				assert.equal(row.top[0]!.id, golden.lens_top1_last[l]);
+				assert.ok(Math.abs(row.top[0]!.probability - golden.lens_p_last[l]!) <= TOLERANCE);
+			});
+		});
+
+		it('KV-cache stepping (positions offset by the past) and undo equal the full pass', async () => {
+			const decoder = new Decoder(model);
+			await decoder.prefill(golden.ids.slice(0, 4), WANT_ALL);
+			for (let t = 4; t < n; t++) {
+				const step = await decoder.step(golden.ids[t]!, WANT_ALL);
+				for (let l = 0; l < 2; l++) for (let h = 0; h < 4; h++) {
+					assert.ok(maxAbsDiff(attentionRow(step, l, h, t), golden.attention[l]![h]![t]!.slice(0, t + 1)) <= TOLERANCE, `t${t} l${l} h${h}`);
+				}
+			}
+			const first = await model.run(golden.ids.slice(0, n - 1), 0, model.emptyCache(), {logits: 'last'});
+			const cut = model.truncateCache(first.cache, n - 3);
+			const redo = await model.run(golden.ids.slice(n - 3), n - 3, cut, {logits: 'last'});
+			assert.ok(maxAbsDiff(redo.trace.logits, golden.logits_last) <= TOLERANCE);
+		});
+
+		it('trace and graph work from the command line', () => {
+			const traced = runCli(['trace', '--model', dir, 'In the beginning God created the heaven']);
+			assert.equal(traced.code, 0, traced.stderr);
+			assert.match(traced.stdout, /2 layers, 4 heads/);
+			assert.match(traced.stdout, /block 1 .*h0:/);
+			const graph = runCli(['graph', dir]);
+			assert.equal(graph.code, 0, graph.stderr);
+			assert.match(graph.stdout, new RegExp(`recomputed from each operator's inputs`));
+		});
+	});
+}
