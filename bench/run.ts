@@ -106,6 +106,8 @@ if (fs.existsSync(fusedFixture)) {
 } else {
 	console.log(`\n## fused attention: skipped (${fusedFixture} is absent outside the project's workspace)`);
 }
+// ORT GenAI builder layout: GroupQueryAttention with rotary inside; recomputation re-rotates Q and repeats K heads.
+await benchModel('fused attention, ORT GenAI builder layout (genai-gqa: GroupQueryAttention, llama-tiny weights)', await LanguageModel.load(resolveModel(path.resolve(HERE, '..', 'test', 'fixtures', 'genai-gqa'))), () => 40);
 
 if (!args.has('--quick')) {
 	const folder = syntheticFolder('gpt2-small-random', GPT2_SMALL);

@@ -21,6 +21,7 @@ import {serializeModel, untypedOutput, GraphIndex} from '../source/model/onnxGra
 import {resolveModel} from '../source/model/resolve.js';
 import {WANT_ALL, attentionRow} from '../source/model/trace.js';
 import {SHARED_FIXTURES, maxAbsDiff, runCli} from './helpers.js';
+import type {PackedQkvAttention} from '../source/model/graphMap.js';
 
 const DIR = path.join(SHARED_FIXTURES, 'foreign', 'ortgenai-tiny-gpt2');
 const ONNX = path.join(DIR, 'past.onnx');
@@ -66,7 +67,8 @@ describe('fused attention (ORT transformer optimizer export)', {skip: SKIP}, () 
 		const heads = 4;
 		const d = 8;
 		const hidden = 32;
-		map.fused!.attention.forEach((a, l) => {
+		map.fused!.attention.forEach((fused, l) => {
+			const a = fused as PackedQkvAttention;
 			const probs = out[a.probabilities]!.data as Float32Array; // [1, h, s, s]
 			const present = out[a.present]!.data as Float32Array; // [2, 1, h, s, d]
 			const x = out[inputs[l]!]!.data as Float32Array; // [1, s, hidden]

@@ -81,7 +81,7 @@ describe('panes', () => {
 
 	it('next token: candidates with bars, the entropy, and the token that actually came next marked', () => {
 		const out = frame(<NextToken state={state} width={40} height={6} piece={piece} focused />);
-		const next = state.positions[0]!.next;
+		const next = state.positions[0]!.next!;
 		assert.match(out, new RegExp(`H=${next.entropy.toFixed(2)} nats`));
 		assert.ok(out.includes(next.top[0]!.probability.toFixed(3)));
 		assert.equal(out.split('\n').length, 6);

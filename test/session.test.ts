@@ -53,13 +53,13 @@ describe('session controller', () => {
 			const previous = golden.logits_top5[position.position - 1]!;
 			const rank = previous.ids.indexOf(position.id);
 			if (rank < 0) continue;
-			const top = state.positions[position.position - 1]!.next.top[0]!;
+			const top = state.positions[position.position - 1]!.next!.top[0]!;
 			assert.ok(Math.abs(position.probability! / top.probability - Math.exp(previous.values[rank]! - previous.values[0]!)) <= 1e-4);
 			checked++;
 		}
 		assert.ok(checked > 0, 'some prompt tokens are among the top-5 predictions');
 		// The next-token candidates are PyTorch's top-5, in order.
-		state.positions.forEach(position => assert.deepEqual(position.next.top.slice(0, 5).map(c => c.id), golden.logits_top5[position.position]!.ids));
+		state.positions.forEach(position => assert.deepEqual(position.next!.top.slice(0, 5).map(c => c.id), golden.logits_top5[position.position]!.ids));
 	});
 
 	it('the top MLP neurons of the cursor token are PyTorch\'s', async () => {

@@ -52,3 +52,19 @@ export async function logitLensOfStreams(streams: Float32Array[][], lens: LensFu
 		}),
 	);
 }
+
+/**
+ * The lens of a sequence classifier: its head (pooler and classifier) applied to each layer's
+ * whole hidden-state sequence (streams[l] is [n, width] for layer l, 0 = embeddings), giving the
+ * class distribution the model would produce from that layer. One lens run per layer, since the
+ * head reads the sequence (e.g. its first token), not one position.
+ */
+export async function classLens(streams: Float32Array[], n: number, lens: LensFunction, k = 5): Promise<LensRow[] | undefined> {
+	const rows: LensRow[] = [];
+	for (const [layer, stream] of streams.entries()) {
+		const logits = await lens(stream, n);
+		if (!logits) return undefined;
+		rows.push({layer, top: topK(softmax(logits), k)});
+	}
+	return rows;
+}

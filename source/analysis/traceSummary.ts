@@ -1,7 +1,7 @@
 /** The summary `lmscope trace` prints: next-token distribution and, per layer, what stands out. */
 import {attentionRow, logitsRow, type Trace} from '../model/trace.js';
 import {entropy, softmax, topK} from './distribution.js';
-import {logitLens, type LensFunction} from './logitLens.js';
+import {classLens, logitLens, type LensFunction} from './logitLens.js';
 
 export interface TokenRef {
 	id: number;
@@ -14,7 +14,7 @@ export interface ScoredToken extends TokenRef {
 
 export interface HeadFocus {
 	head: number;
-	/** The key position with the most attention from the last token (itself included). */
+	/** The key position with the most attention from the focus token (itself included). */
 	position: number;
 	token: string;
 	probability: number;
@@ -30,6 +30,10 @@ export interface LayerSummary {
 }
 
 export interface TraceSummary {
+	/** 'classification': `next` holds class probabilities (text = label) for the whole input. */
+	task: 'next-token' | 'classification';
+	/** The position whose internals the layers describe: the last token, or a classifier's first (the [CLS] token its head reads). */
+	focus: number;
 	tokens: TokenRef[];
 	next: ScoredToken[];
 	entropy: number;
@@ -42,11 +46,15 @@ export function l2norm(values: ArrayLike<number>): number {
 	return Math.sqrt(sum);
 }
 
-export async function summarizeTrace(trace: Trace, piece: (id: number) => string, lens: LensFunction, k: number): Promise<TraceSummary> {
-	const last = trace.start + trace.rows - 1;
-	const probs = softmax(logitsRow(trace, last));
+/** `labels` marks a sequence classifier: class names by index. */
+export async function summarizeTrace(trace: Trace, piece: (id: number) => string, lens: LensFunction, k: number, labels?: string[]): Promise<TraceSummary> {
+	const lastRow = trace.start + trace.rows - 1;
+	const probs = softmax(logitsRow(trace, lastRow));
 	const scored = (id: number, probability: number): ScoredToken => ({id, text: piece(id), probability});
-	const lensRows = await logitLens(trace, lens, last, k);
+	const label = (id: number, probability: number): ScoredToken => ({id, text: labels?.[id] ?? `LABEL_${id}`, probability});
+	const last = labels ? trace.start : lastRow;
+	const lensRows = labels ? await classLens(trace.residual ?? [], trace.rows, lens, k) : await logitLens(trace, lens, last, k);
+	const lensScored = labels ? label : scored;
 	const residual = trace.residual ?? [];
 	const layers: LayerSummary[] = residual.map((stream, l) => {
 		const row = last - trace.start;
@@ -64,12 +72,14 @@ export async function summarizeTrace(trace: Trace, piece: (id: number) => string
 			name: l === 0 ? 'embed' : `block ${l - 1}`,
 			residualNorm: l2norm(stream.subarray(row * trace.width, (row + 1) * trace.width)),
 			heads,
-			lens: lensRows ? lensRows[l]!.top.map(c => scored(c.id, c.probability)) : [],
+			lens: lensRows ? lensRows[l]!.top.map(c => lensScored(c.id, c.probability)) : [],
 		};
 	});
 	return {
+		task: labels ? 'classification' : 'next-token',
+		focus: last,
 		tokens: trace.ids.map(id => ({id, text: piece(id)})),
-		next: topK(probs, k).map(c => scored(c.id, c.probability)),
+		next: topK(probs, k).map(c => (labels ? label : scored)(c.id, c.probability)),
 		entropy: entropy(probs),
 		layers,
 	};

@@ -63,6 +63,8 @@ export async function evalCommand(data: string, flags: EvalFlags, sampling: Samp
 	// With predictions in the data no model is needed; one is loaded only if asked for (perplexity).
 	const needModel = !flags.predictionField || flags.model !== undefined;
 	const model = needModel ? await LanguageModel.load(await locateModel(flags.model, flags.tokenizer, modelSource(flags)), {verbose: flags.verbose, device: chooseDevice(flags.device)}) : undefined;
+	// eval generates (or measures perplexity): neither exists for a classifier.
+	model?.requireGeneration();
 	const itemsFile = `${flags.jsonOut ?? path.join('.lmscope', 'eval', path.basename(data))}.items.jsonl`;
 	const {results, problems, resumed} = await runEval(
 		dataset,

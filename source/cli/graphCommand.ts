@@ -6,7 +6,7 @@ export function graphCommand(file: string, loaded: LoadedGraph, json: boolean): 
 	if (json) return JSON.stringify({file, ...map}, null, 2);
 	const lines = [
 		`graph ${file}: ${index.graph.node.length} nodes, ${index.initializers.size} initializers`,
-		`inputs: ${map.inputs.inputIds}${map.inputs.attentionMask ? `, ${map.inputs.attentionMask}` : ''}${map.inputs.positionIds ? `, ${map.inputs.positionIds}` : ''} (${map.inputs.integerType})` +
+		`inputs: ${map.inputs.inputIds}${map.inputs.attentionMask ? `, ${map.inputs.attentionMask}` : ''}${map.inputs.positionIds ? `, ${map.inputs.positionIds}` : ''}${map.inputs.tokenTypeIds ? `, ${map.inputs.tokenTypeIds} (all 0)` : ''} (${map.inputs.integerType})` +
 			(map.inputs.cache.length > 0 ? `; KV cache: ${map.inputs.cache.length} past inputs (${map.inputs.cache[0]!.past} -> ${map.inputs.cache[0]!.present}, ...)` : '; no KV cache'),
 		`logits: ${map.logits}`,
 		`embeddings (residual before block 0): ${map.embedding}`,
@@ -17,7 +17,11 @@ export function graphCommand(file: string, loaded: LoadedGraph, json: boolean): 
 	map.layers.forEach((layer, l) => {
 		lines.push(`layer ${l}`, `  attention probabilities: ${layer.attention}`, `  residual stream after block: ${layer.residual}`, `  MLP activation: ${layer.mlp}`);
 	});
-	lines.push('', `final norm: ${map.finalNorm.join(' -> ') || '(none found: logit lens unavailable)'}`, `unembedding: ${map.unembedding || '(not found)'}`);
+	if (map.task === 'classification') {
+		lines.push('', `classification head (the class lens applies it to every layer): ${map.finalNorm.join(' -> ') || '(none found: class lens unavailable)'}`, `classifier weight: ${map.unembedding || '(not found)'}`);
+	} else {
+		lines.push('', `final norm: ${map.finalNorm.join(' -> ') || '(none found: logit lens unavailable)'}`, `unembedding: ${map.unembedding || '(not found)'}`);
+	}
 	for (const note of map.notes) lines.push(`note: ${note}`);
 	return lines.join('\n');
 }

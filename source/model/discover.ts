@@ -14,6 +14,7 @@
  */
 import {UserError} from '../errors.js';
 import type {GraphMap, LayerTensors, ModelInputs} from './graphMap.js';
+import {discoverEncoder, isSequenceClassifier} from './discoverEncoder.js';
 import {discoverFused, isFusedAttention} from './discoverFused.js';
 import {GraphIndex, type NodeProto} from './onnxGraph.js';
 
@@ -38,6 +39,7 @@ export function discoverGraph(index: GraphIndex, file: string): GraphMap {
 	const logits = index.outputs.includes('logits') ? 'logits' : index.outputs[0]!;
 	found.push(`logits=${logits}`);
 	if (index.graph.node.some(isFusedAttention)) return discoverFused(index, file, inputs, logits);
+	if (isSequenceClassifier(index, inputs, logits)) return discoverEncoder(index, file, inputs, logits);
 
 	const finalResidual = findFinalResidual(index, logits);
 	if (!finalResidual) {
@@ -77,6 +79,7 @@ export function discoverGraph(index: GraphIndex, file: string): GraphMap {
 	const lens = lensNodes(index, finalResidual, logits);
 	const unembedding = findUnembedding(index, lens);
 	return {
+		task: 'next-token',
 		logits,
 		embedding: chain[0]!,
 		layers,
@@ -97,12 +100,13 @@ export function discoverInputs(index: GraphIndex, file: string): ModelInputs {
 	}
 	const attentionMask = names.find(n => n === 'attention_mask');
 	const positionIds = names.find(n => n === 'position_ids');
+	const tokenTypeIds = names.find(n => n === 'token_type_ids');
 	const idsInfo = index.graph.input.find(i => i.name === inputIds);
 	const elemType = idsInfo?.type?.value.case === 'tensorType' ? idsInfo.type.value.value.elemType : 7;
 	const cache: ModelInputs['cache'] = [];
 	const unknown: string[] = [];
 	for (const name of names) {
-		if (name === inputIds || name === attentionMask || name === positionIds) continue;
+		if (name === inputIds || name === attentionMask || name === positionIds || name === tokenTypeIds) continue;
 		const m = /^past_key_values\.(\d+)\.(key|value)$/.exec(name);
 		if (m) {
 			const present = `present.${m[1]}.${m[2]}`;
@@ -119,7 +123,7 @@ export function discoverInputs(index: GraphIndex, file: string): ModelInputs {
 		}
 		unknown.push(name);
 	}
-	return {inputIds, attentionMask, positionIds, integerType: elemType === 6 ? 'int32' : 'int64', cache, cacheSequenceAxis: sequenceAxis(index, cache[0]?.past), unknown};
+	return {inputIds, attentionMask, positionIds, tokenTypeIds, integerType: elemType === 6 ? 'int32' : 'int64', cache, cacheSequenceAxis: sequenceAxis(index, cache[0]?.past), unknown};
 }
 
 /** The cache's sequence axis: the dimension named like past_seq_len, else the second to last. */
@@ -130,7 +134,7 @@ function sequenceAxis(index: GraphIndex, past: string | undefined): number {
 	return named >= 0 ? named : Math.max(0, dims.length - 2);
 }
 
-function isResidualAdd(index: GraphIndex, node: NodeProto | undefined): boolean {
+export function isResidualAdd(index: GraphIndex, node: NodeProto | undefined): boolean {
 	if (!node || node.opType !== 'Add' || node.input.length !== 2) return false;
 	const [a, b] = node.input as [string, string];
 	if (index.isWeight(a) || index.isWeight(b)) return false;
@@ -170,7 +174,7 @@ function residualChain(index: GraphIndex, last: string): string[] {
 }
 
 /** Softmax nodes that look like attention: Q.K^T MatMul behind, a MatMul with V ahead. */
-function attentionSoftmaxes(index: GraphIndex): NodeProto[] {
+export function attentionSoftmaxes(index: GraphIndex): NodeProto[] {
 	return index.graph.node.filter(node => {
 		if (node.opType !== 'Softmax') return false;
 		const axis = index.intAttribute(node, 'axis', -1);

@@ -78,6 +78,7 @@ export function discoverFused(index: GraphIndex, file: string, inputs: ModelInpu
 	const last = layers.at(-1)!.residual;
 	const lens = finalNorm ? lensNodes(index, finalNorm.output, logits) : lensNodes(index, last, logits);
 	return {
+		task: 'next-token',
 		logits,
 		embedding: embedding!,
 		layers,

@@ -30,6 +30,7 @@ export async function* generate(
 	promptIds: number[],
 	options: GenerateOptions,
 ): AsyncGenerator<GeneratedToken, StopReason> {
+	model.requireGeneration();
 	const want: Want = {...options.want, logits: 'last'};
 	const random = seededRandom(options.sampling.seed);
 	const decoder = new Decoder(model);

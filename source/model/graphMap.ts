@@ -11,13 +11,15 @@ export interface LayerTensors {
 export type DiscoverySource = 'structure' | 'names' | 'manifest';
 
 export interface GraphMap {
+	/** A decoder predicting the next token at every position, or an encoder classifying the whole sequence (logits [batch, classes]). */
+	task: 'next-token' | 'classification';
 	logits: string;
 	/** Residual stream before the first block (token + position embeddings). */
 	embedding: string;
 	layers: LayerTensors[];
 	/** Where each part came from, per field, for `lmscope graph`. */
 	sources: {attention: DiscoverySource; residual: DiscoverySource; mlp: DiscoverySource};
-	/** The final norm's node names (logit lens applies these to each residual). */
+	/** The final norm's node names (logit lens applies these to each residual); for a classifier, the head (pooler and classifier). */
 	finalNorm: string[];
 	/** The unembedding weight (initializer name). */
 	unembedding: string;
@@ -101,6 +103,8 @@ export interface ModelInputs {
 	inputIds: string;
 	attentionMask?: string;
 	positionIds?: string;
+	/** BERT-style segment ids: every token gets segment 0 (one sequence). */
+	tokenTypeIds?: string;
 	/** Element type of integer inputs: 'int64' (torch/Optimum) or 'int32' (ORT GenAI). */
 	integerType: 'int64' | 'int32';
 	/** Past key/value inputs in layer order, paired with the present outputs that feed them next step. */

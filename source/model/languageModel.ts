@@ -32,6 +32,10 @@ export interface ModelInfo {
 	context?: number;
 	provider: string;
 	hasCache: boolean;
+	/** 'classification': logits are one row of class scores for the whole sequence, and the model does not generate. */
+	task: 'next-token' | 'classification';
+	/** Class names (config.json id2label; LABEL_i when absent), for classifiers. */
+	labels?: string[];
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -80,9 +84,18 @@ export class LanguageModel {
 			context: config.context ?? positionRows(index, map),
 			provider: options.device ?? 'cpu',
 			hasCache: map.inputs.cache.length > 0,
+			task: map.task,
+			labels: map.task === 'classification' ? classLabels(index, map, config) : undefined,
 		};
 		const cacheType = map.inputs.cache[0] && inputElementType(index, map.inputs.cache[0].past) === FLOAT16 ? 'float16' : 'float32';
 		return new LanguageModel(files, info, map, tokenizer, config, proto, index, session, options, cacheShape, cacheType);
+	}
+
+	/** Generation needs next-token logits: a sequence classifier has none. */
+	requireGeneration(): void {
+		if (this.info.task === 'classification') {
+			throw new UserError(`${this.info.name} is a sequence classifier (classes: ${this.info.labels!.join(', ')}): it does not generate; use \`lmscope trace\` or the inspector to see its class probabilities`);
+		}
 	}
 
 	get eosTokenId(): number | undefined {
@@ -144,8 +157,9 @@ export class LanguageModel {
 		const rows = newIds.length;
 		// Internals come back in float32 whatever the model's precision (fp16 exports are converted).
 		let logits = asFloat32(logitsTensor.data);
-		const lastOnly = want.logits !== 'all';
-		if (lastOnly) logits = logits.slice((rows - 1) * vocabSize, rows * vocabSize);
+		// A classifier's logits are one row for the whole sequence.
+		const lastOnly = want.logits !== 'all' || this.map.task === 'classification';
+		if (lastOnly && logits.length > vocabSize) logits = logits.slice((rows - 1) * vocabSize, rows * vocabSize);
 		const floats = (name: string) => (out[name] ? asFloat32(out[name]!.data) : undefined);
 		const embedding = out[this.map.embedding];
 		if (embedding) this.residualType = embedding.type === 'float16' ? 'float16' : 'float32';
@@ -224,6 +238,7 @@ export class LanguageModel {
 		const total = start + newIds.length;
 		const feeds: Feeds = {[inputs.inputIds]: this.intTensor(newIds, [1, newIds.length])};
 		if (inputs.attentionMask) feeds[inputs.attentionMask] = this.intTensor(new Array<number>(total).fill(1), [1, total]);
+		if (inputs.tokenTypeIds) feeds[inputs.tokenTypeIds] = this.intTensor(new Array<number>(newIds.length).fill(0), [1, newIds.length]);
 		if (inputs.positionIds) feeds[inputs.positionIds] = this.intTensor(newIds.map((_, i) => start + i), [1, newIds.length]);
 		inputs.cache.forEach(({past}, i) => {
 			feeds[past] = cache[i]!;
@@ -276,6 +291,14 @@ function cacheDims(index: GraphIndex, name: string, config: ModelConfig, sequenc
 		// An unnamed size: for the usual [batch, heads, seq, dim] layout, take it from config.json.
 		return i === sequenceAxis - 1 ? heads : i === sequenceAxis + 1 ? headDim : 1;
 	});
+}
+
+function classLabels(index: GraphIndex, map: GraphMap, config: ModelConfig): string[] {
+	const output = index.graph.output.find(o => o.name === map.logits);
+	const dims = output?.type?.value.case === 'tensorType' ? output.type.value.value.shape?.dim ?? [] : [];
+	const last = dims.at(-1)?.value;
+	const count = last?.case === 'dimValue' ? Number(last.value) : config.labels?.length ?? 0;
+	return Array.from({length: count}, (_, i) => config.labels?.[i] ?? `LABEL_${i}`);
 }
 
 /** Width of the token embedding (the residual stream's width), for models without config.json. */

@@ -1,4 +1,5 @@
 /** Read an ONNX file and discover its internals (plus the manifest, if any), without running it. */
+import {isSequenceClassifier} from './discoverEncoder.js';
 import fs from 'node:fs';
 import {UserError, firstLine, isUserError} from '../errors.js';
 import {inlineExternalData} from './externalData.js';
@@ -48,6 +49,7 @@ function mapFromManifest(index: GraphIndex, manifest: Manifest, onnx: string, fi
 	const last = layers.at(-1)!.residual!;
 	const lens = lensNodes(index, last, logits);
 	return {
+		task: isSequenceClassifier(index, inputs, logits) ? 'classification' : 'next-token',
 		logits,
 		embedding: manifest.embedding!,
 		layers: layers.map(l => ({attention: l.attention!, residual: l.residual!, mlp: l.mlp!})),

@@ -11,6 +11,8 @@ export interface ModelConfig {
 	/** Longest sequence the model takes (learned positions make longer ones impossible). */
 	context?: number;
 	eosTokenId?: number;
+	/** Class names of a classifier (id2label), by class index. */
+	labels?: string[];
 }
 
 /** ORT GenAI's genai_config.json: {model: {context_length, eos_token_id, vocab_size, decoder: {head_size, num_hidden_layers, num_key_value_heads}}}. */
@@ -56,5 +58,19 @@ export function readModelConfig(file: string | undefined): ModelConfig {
 		vocabSize: num('vocab_size'),
 		context: num('n_positions', 'max_position_embeddings', 'n_ctx'),
 		eosTokenId: typeof eos === 'number' ? eos : Array.isArray(eos) && typeof eos[0] === 'number' ? eos[0] : undefined,
+		labels: labelsOf(raw['id2label']),
 	};
+}
+
+/** id2label {"0": "law", ...} as an array; undefined unless every index 0..n-1 has a string. */
+function labelsOf(value: unknown): string[] | undefined {
+	if (typeof value !== 'object' || value === null) return undefined;
+	const entries = Object.entries(value as Record<string, unknown>);
+	const labels: string[] = [];
+	for (const [key, label] of entries) {
+		const i = Number(key);
+		if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof label !== 'string') return undefined;
+		labels[i] = label;
+	}
+	return labels;
 }

@@ -7,7 +7,8 @@
  */
 import {defaultDetectors} from '../analysis/detectors/index.js';
 import {runDetectors, type Detector, type Finding} from '../analysis/findings.js';
-import {logitLensOfStreams} from '../analysis/logitLens.js';
+import {entropy, softmax, topK} from '../analysis/distribution.js';
+import {classLens, logitLensOfStreams} from '../analysis/logitLens.js';
 import {isUserError} from '../errors.js';
 import {Decoder} from '../model/decoder.js';
 import type {LanguageModel} from '../model/languageModel.js';
@@ -116,6 +117,7 @@ export class SessionController {
 				return;
 			}
 			this.set({...this.state, activity: 'running', message: undefined});
+			if (this.isClassifier) return this.classify(prompt, ids);
 			const trace = await this.decoder.prefill(ids, WANT_ALL);
 			const positions = positionsFromTrace(trace, this.piece, {generated: false, keepLogitsFrom: ids.length - 1});
 			this.random = seededRandom(this.state.settings.seed);
@@ -138,9 +140,45 @@ export class SessionController {
 		});
 	}
 
+	private get isClassifier(): boolean {
+		return this.model.info.task === 'classification';
+	}
+
+	/** A sequence classifier: one full pass, class probabilities for the whole input, no generation. */
+	private async classify(prompt: string, ids: number[]): Promise<void> {
+		const trace = await this.model.forward(ids, WANT_ALL);
+		const positions = positionsFromTrace(trace, this.piece, {generated: false, keepLogitsFrom: Infinity, classification: true});
+		const probs = softmax(trace.logits);
+		this.lensCache.clear();
+		const classes = {top: topK(probs, probs.length), entropy: entropy(probs)};
+		const best = classes.top[0]!;
+		this.set({
+			...this.state,
+			prompt,
+			promptLength: ids.length,
+			positions,
+			classes,
+			lens: undefined,
+			findings: [],
+			selectedFinding: 0,
+			activity: 'idle',
+			// The classification head reads the first token ([CLS]): start there.
+			cursor: {...this.state.cursor, token: 0},
+			message: `classified ${ids.length} tokens: ${this.model.info.labels![best.id]} (${best.probability.toFixed(3)})`,
+		});
+		this.loadEarlierRatings();
+	}
+
+	/** Why generation commands do nothing here, or undefined when they can run. */
+	private noGeneration(): boolean {
+		if (!this.isClassifier) return false;
+		this.set({...this.state, message: 'a sequence classifier does not generate: edit the prompt (e) to classify another text'});
+		return true;
+	}
+
 	/** Generate one token. */
 	step(): Promise<void> {
-		if (this.isBusy()) return this.busy;
+		if (this.isBusy() || this.noGeneration()) return this.busy;
 		return this.enqueue(async () => {
 			this.set({...this.state, activity: 'running'});
 			const outcome = await this.stepOnce();
@@ -150,7 +188,7 @@ export class SessionController {
 
 	/** Generate until a breakpoint, end-of-sequence, the context, `maxNewTokens`, or `stop()`. */
 	continueRun(): Promise<void> {
-		if (this.isBusy()) return this.busy;
+		if (this.isBusy() || this.noGeneration()) return this.busy;
 		this.stopRequested = false;
 		return this.enqueue(async () => {
 			this.set({...this.state, activity: 'continuing', message: 'continuing ... (x to stop)'});
@@ -192,7 +230,7 @@ export class SessionController {
 
 	/** Remove the last generated token. */
 	undo(): Promise<void> {
-		if (this.isBusy()) return this.busy;
+		if (this.isBusy() || this.noGeneration()) return this.busy;
 		return this.enqueue(async () => {
 			if (generatedCount(this.state) === 0) {
 				this.set({...this.state, message: 'nothing to undo: no generated tokens'});
@@ -343,18 +381,19 @@ export class SessionController {
 			facts: {
 				text: position!.text,
 				probability: position!.probability ?? 0,
-				top1: last.next.top[0]?.probability ?? 0,
-				entropy: last.next.entropy,
+				top1: last.next?.top[0]?.probability ?? 0,
+				entropy: last.next?.entropy ?? 0,
 				newFindings: findings.filter(f => !old.has(key(f))),
 			},
 		};
 	}
 
 	private refreshFindings(): readonly Finding[] {
-		if (this.detectors.length === 0) return this.state.findings;
+		// The detectors judge generated text: a classifier has none.
+		if (this.detectors.length === 0 || this.isClassifier) return this.state.findings;
 		const positions = this.state.positions;
 		const findings = runDetectors(this.detectors, {
-			tokens: positions.map((p, i) => ({id: p.id, text: p.text, probability: p.probability, entropy: positions[i - 1]?.next.entropy, generated: p.generated})),
+			tokens: positions.map((p, i) => ({id: p.id, text: p.text, probability: p.probability, entropy: positions[i - 1]?.next?.entropy, generated: p.generated})),
 			promptLength: this.state.promptLength,
 			stop: this.state.stop,
 			eosTokenId: this.model.eosTokenId,
@@ -366,6 +405,7 @@ export class SessionController {
 
 	/** Compute (or fetch from cache) the logit lens at the cursor token, off the key path. */
 	private updateLens(): void {
+		if (this.isClassifier) return this.updateClassLens();
 		const position = this.state.cursor.token;
 		const data = this.state.positions[position];
 		if (!data) return;
@@ -380,6 +420,23 @@ export class SessionController {
 			if (this.state.positions[position] !== data) return;
 			this.lensCache.set(position, rows);
 			if (this.state.cursor.token === position) this.set({...this.state, lens: {position, rows}});
+		});
+	}
+
+	/** A classifier's class lens: the head on every layer's hidden states, once per input. */
+	private updateClassLens(): void {
+		const positions = this.state.positions;
+		if (positions.length === 0 || this.state.lens?.position === 'sequence') return;
+		const n = positions.length;
+		const width = positions[0]!.residual[0]!.length;
+		const streams = positions[0]!.residual.map((_, layer) => {
+			const rows = new Float32Array(n * width);
+			positions.forEach((p, i) => rows.set(p.residual[layer]!, i * width));
+			return rows;
+		});
+		void classLens(streams, n, (rows, count) => this.model.lensLogits(rows, count), LENS_TOP_K).then(result => {
+			if (this.state.positions !== positions) return;
+			this.set({...this.state, lens: {position: 'sequence', rows: result ?? 'unavailable'}});
 		});
 	}
 }

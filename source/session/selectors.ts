@@ -6,11 +6,11 @@ import {l2norm} from '../analysis/traceSummary.js';
 import type {PositionData} from './sequence.js';
 import type {SessionState} from './state.js';
 
-/** Attention of query `q` to key `k` at `layer` for one head, or averaged over heads. Undefined when k > q (masked). */
+/** Attention of query `q` to key `k` at `layer` for one head, or averaged over heads. Undefined where masked (k > q in a decoder). */
 export function attentionValue(positions: readonly PositionData[], layer: number, head: number | 'average', q: number, k: number): number | undefined {
-	if (k > q) return undefined;
+	const keys = positions[q]!.keys;
+	if (k >= keys) return undefined;
 	const row = positions[q]!.attention[layer]!;
-	const keys = q + 1;
 	if (head !== 'average') return row[head * keys + k]!;
 	const heads = row.length / keys;
 	let sum = 0;
@@ -60,7 +60,7 @@ export function attentionGrid(state: SessionState, maxRows: number, maxCols: num
 export function cursorAttentionRow(state: SessionState): number[] {
 	const q = state.cursor.token;
 	const head = state.headMode === 'average' ? 'average' : state.cursor.head;
-	return Array.from({length: q + 1}, (_, k) => attentionValue(state.positions, state.cursor.layer, head, q, k)!);
+	return Array.from({length: state.positions[q]?.keys ?? 0}, (_, k) => attentionValue(state.positions, state.cursor.layer, head, q, k)!);
 }
 
 /** Residual-stream norm at one token, from the embeddings (index 0) through every block. */

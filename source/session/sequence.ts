@@ -15,14 +15,16 @@ export interface PositionData {
 	generated: boolean;
 	/** The model's probability of this token given the ones before it (none at position 0). */
 	probability?: number;
-	/** Per layer: [heads, position + 1] attention probabilities of this token as the query. */
+	/** Per layer: [heads, keys] attention probabilities of this token as the query. */
 	attention: Float32Array[];
+	/** Keys this token attends to: position + 1 in a decoder (causal), the whole sequence in an encoder. */
+	keys: number;
 	/** Residual stream: [embeddings, after block 0, ...], each [width]. */
 	residual: Float32Array[];
 	/** MLP activation per layer: [inner]. */
 	mlp: Float32Array[];
-	/** The next-token distribution after this token. */
-	next: {top: Candidate[]; entropy: number};
+	/** The next-token distribution after this token (none in a sequence classifier). */
+	next?: {top: Candidate[]; entropy: number};
 	/** Raw logits after this token, kept only where generation may resume (the last prompt token and generated ones). */
 	logits?: Float32Array;
 }
@@ -34,9 +36,10 @@ export interface PositionData {
 export function positionsFromTrace(
 	trace: Trace,
 	piece: (id: number) => string,
-	options: {generated: boolean; previousLogits?: Float32Array; keepLogitsFrom: number},
+	options: {generated: boolean; previousLogits?: Float32Array; keepLogitsFrom: number; classification?: boolean},
 ): PositionData[] {
-	if (!trace.residual || !trace.mlp || trace.logitsRows !== trace.rows) {
+	const classification = options.classification === true;
+	if (!trace.residual || !trace.mlp || (!classification && trace.logitsRows !== trace.rows)) {
 		throw new Error('positionsFromTrace needs a trace with residual, mlp and every logits row');
 	}
 	const out: PositionData[] = [];
@@ -45,13 +48,15 @@ export function positionsFromTrace(
 	for (let r = 0; r < trace.rows; r++) {
 		const position = trace.start + r;
 		const id = trace.ids[position]!;
-		const logits = trace.logits.slice(r * trace.vocabSize, (r + 1) * trace.vocabSize);
-		const probs = softmax(logits);
+		// A classifier's logits belong to the whole sequence, not to a position.
+		const logits = classification ? undefined : trace.logits.slice(r * trace.vocabSize, (r + 1) * trace.vocabSize);
+		const probs = logits ? softmax(logits) : undefined;
+		const seen = classification ? keys : position + 1;
 		const attention = trace.attention.map(layer => {
-			const row = new Float32Array(trace.heads * (position + 1));
+			const row = new Float32Array(trace.heads * seen);
 			for (let h = 0; h < trace.heads; h++) {
 				const offset = (h * trace.rows + r) * keys;
-				row.set(layer!.subarray(offset, offset + position + 1), h * (position + 1));
+				row.set(layer!.subarray(offset, offset + seen), h * seen);
 			}
 			return row;
 		});
@@ -62,9 +67,10 @@ export function positionsFromTrace(
 			generated: options.generated,
 			probability: previous ? previous[id] : undefined,
 			attention,
+			keys: seen,
 			residual: trace.residual.map(stream => stream.slice(r * trace.width, (r + 1) * trace.width)),
 			mlp: trace.mlp.map(act => act.slice(r * trace.inner, (r + 1) * trace.inner)),
-			next: {top: topK(probs, NEXT_TOP_K), entropy: entropy(probs)},
+			next: probs ? {top: topK(probs, NEXT_TOP_K), entropy: entropy(probs)} : undefined,
 			logits: position >= options.keepLogitsFrom ? logits : undefined,
 		});
 		previous = probs;

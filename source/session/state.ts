@@ -1,4 +1,5 @@
 /** The session's state: everything the screen shows, as one immutable snapshot. */
+import type {Candidate} from '../analysis/distribution.js';
 import type {Finding} from '../analysis/findings.js';
 import type {LensRow} from '../analysis/logitLens.js';
 import type {ModelInfo} from '../model/languageModel.js';
@@ -44,8 +45,10 @@ export interface SessionState {
 	activity: Activity;
 	/** One line for the status bar: what just happened, or an error. */
 	message?: string;
-	/** The logit lens at the cursor token, once computed. */
-	lens?: {position: number; rows: LensRow[] | 'unavailable'};
+	/** The logit lens at the cursor token, once computed; a classifier's class lens belongs to the whole sequence. */
+	lens?: {position: number | 'sequence'; rows: LensRow[] | 'unavailable'};
+	/** A sequence classifier's class probabilities for the whole input (labels: model.labels). */
+	classes?: {top: Candidate[]; entropy: number};
 	overlay?: Overlay;
 	/** Generation has reached end-of-sequence or the context: stepping is over until undo. */
 	finished?: 'eos' | 'context';

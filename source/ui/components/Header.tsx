@@ -13,8 +13,8 @@ export function Header({state, width}: {state: SessionState; width: number}) {
 		`lmscope ${m.name} ${m.layers}L×${m.heads}H×${m.width}`,
 		m.provider,
 		`${state.positions.length} tok`,
-		`step ${generated}`,
-		`break: ${breakpoints}`,
+		// A classifier does not generate: no steps, no breakpoints.
+		...(m.task === 'classification' ? [`classifier: ${m.labels!.length} classes`] : [`step ${generated}`, `break: ${breakpoints}`]),
 		state.activity === 'idle' ? (state.finished === 'eos' ? 'ended (EOS)' : state.finished === 'context' ? 'context full' : 'idle') : `${state.activity}…`,
 	];
 	return (

@@ -9,8 +9,11 @@ import {PaneTitle} from './PaneTitle.js';
 export function LogitLens({state, width, height, piece, focused}: {state: SessionState; width: number; height: number; piece: (id: number) => string; focused: boolean}) {
 	const theme = useTheme();
 	const token = state.cursor.token;
-	const lens = state.lens?.position === token ? state.lens.rows : undefined;
-	const title = <PaneTitle title={`Logit lens · token ${token}`} focused={focused} width={width} />;
+	// A classifier's lens is its head applied to each layer: one per input, whatever the cursor.
+	const labels = state.model.task === 'classification' ? state.model.labels : undefined;
+	const lens = state.lens?.position === (labels ? 'sequence' : token) ? state.lens!.rows : undefined;
+	const candidate = (id: number) => (labels ? labels[id] ?? `LABEL_${id}` : visibleToken(piece(id)));
+	const title = <PaneTitle title={labels ? 'Class lens · head on each layer' : `Logit lens · token ${token}`} focused={focused} width={width} />;
 	if (lens === undefined || lens === 'unavailable') {
 		return (
 			<Box flexDirection="column" width={width}>
@@ -29,7 +32,7 @@ export function LogitLens({state, width, height, piece, focused}: {state: Sessio
 			{title}
 			{lens.slice(w.start, w.end).map(row => {
 				const name = row.layer === 0 ? 'embed' : row.layer === last ? `L${row.layer - 1}=out` : `L${row.layer - 1}`;
-				const cells = row.top.slice(0, per).map(c => `${fit(visibleToken(piece(c.id)), 7)} ${c.probability.toFixed(2).replace(/^0/, '')}`);
+				const cells = row.top.slice(0, per).map(c => `${fit(candidate(c.id), 7)} ${c.probability.toFixed(2).replace(/^0/, '')}`);
 				return (
 					<Text key={row.layer} {...(row.layer === selected ? {bold: true} : {})}>
 						<Text {...(row.layer === selected ? theme.cursor : theme.muted)}>{fit(name, 6)}</Text> {fit(cells.join(' '), width - 7)}
