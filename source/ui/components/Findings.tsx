@@ -16,7 +16,7 @@ export function Findings({state, width, height, focused}: {state: SessionState; 
 		<Box flexDirection="column" width={width}>
 			<PaneTitle title={`Findings (${state.findings.length})`} focused={focused} width={width} right={summary} />
 			{state.findings.length === 0 ? (
-				<Text {...theme.muted}>{fit('no findings', width)}</Text>
+				<Text {...theme.muted}>{fit(state.model.task === 'classification' ? 'none: the detectors judge generated text, and a classifier generates none' : 'no findings', width)}</Text>
 			) : (
 				state.findings.slice(start, start + rows).map((f, i) => (
 					<Text key={start + i} {...(start + i === state.selectedFinding ? theme.cursor : f.severity === 'error' ? theme.warning : {})}>
