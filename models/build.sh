@@ -8,3 +8,4 @@ cd "$(dirname "$0")"
 PY=/usr/bin/python3   # Debian's interpreter, which has python3-torch (another python3 may come first on PATH)
 "$PY" train.py "$@"
 "$PY" export.py
+"$PY" classifier.py   # the encoder-classifier test model, models/classifier (~6 minutes)
