@@ -32,12 +32,12 @@ async function waitFor(session: string, test: (text: string) => boolean, what: s
 }
 
 /** A shell in a fresh tmux session that has printed a marker, then lmscope started from it. */
-async function startInspector(session: string, prompt: string, flags = ''): Promise<void> {
+async function startInspector(session: string, prompt: string, flags = '', ready = (t: string) => /lmscope default 4L×4H×128/.test(t) && /ran \d+ prompt tokens/.test(t)): Promise<void> {
 	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'bash --norc --noprofile');
 	tmux('send-keys', '-t', session, `export PS1='$ '; echo SHELL-MARKER-${session}`, 'Enter');
 	await waitFor(session, t => t.includes(`SHELL-MARKER-${session}\n`), 'the shell');
 	tmux('send-keys', '-t', session, `node ${CLI} ${JSON.stringify(prompt)} ${flags}`, 'Enter');
-	await waitFor(session, t => /lmscope default 4L×4H×128/.test(t) && /ran \d+ prompt tokens/.test(t), 'the first frame');
+	await waitFor(session, ready, 'the first frame');
 }
 
 async function assertRestored(session: string): Promise<void> {
@@ -73,6 +73,18 @@ describe('lmscope in tmux', {skip: HAS_TMUX ? false : 'tmux is not installed (.c
 		await waitFor('keys', t => t.includes('Attention L1'), 'the layout after enlarging');
 		tmux('send-keys', '-t', 'keys', 'q');
 		await assertRestored('keys');
+	});
+
+	it('the encoder classifier: class probabilities, class lens, n refused, q restores', async () => {
+		const model = path.join(ROOT, 'models', 'classifier');
+		await startInspector('classifier', 'And the LORD spake unto Moses, saying,', `--model ${model}`, t => /classified \d+ tokens: law/.test(t));
+		const text = await waitFor('classifier', t => t.includes('Class lens') && /L1=out +law/.test(t), 'the class lens');
+		assert.match(text, /Classes \(whole input\)/);
+		assert.match(text, /classifier: 6 classes/);
+		tmux('send-keys', '-t', 'classifier', 'n');
+		await waitFor('classifier', t => t.includes('a sequence classifier does not generate'), 'the refusal');
+		tmux('send-keys', '-t', 'classifier', 'q');
+		await assertRestored('classifier');
 	});
 
 	it('Ctrl-C restores the terminal (started with a breakpoint flag)', async () => {
