@@ -116,7 +116,7 @@ describe('Hugging Face Hub ids', () => {
 		assert.ok(fs.existsSync(path.join(hubFolder('lmscope-test/tiny-kjv', 'v1', env), 'onnx', 'model.onnx')));
 		const missing = await runCliAsync(['graph', 'lmscope-test/tiny-kjv', '--revision', 'nope'], env);
 		assert.equal(missing.code, 2);
-		assert.match(missing.stderr, /lmscope-test\/tiny-kjv@nope has no config\.json \(HTTP 404.*--revision/);
+		assert.match(missing.stderr, /lmscope-test\/tiny-kjv@nope has no config\.json \(HTTP 404.*no local folder lmscope-test\/tiny-kjv exists either\).*--revision/);
 	});
 
 	it('--dtype picks the precision\'s file, and says which files were looked for when the repo has none', {skip: hasFp16 ? false : 'test/fixtures/precision/model_fp16.onnx not built'}, async () => {
@@ -147,7 +147,7 @@ describe('Hugging Face Hub ids', () => {
 		assert.match(unknown.stderr, /^lmscope: nobody\/nothing has no config\.json \(HTTP 404/);
 		const closed = await runCliAsync(['graph', 'lmscope-test/tiny-kjv'], {...env, HF_ENDPOINT: 'http://127.0.0.1:9'});
 		assert.equal(closed.code, 2);
-		assert.match(closed.stderr, /^lmscope: cannot reach http:\/\/127\.0\.0\.1:9 for lmscope-test\/tiny-kjv .*--offline/);
+		assert.match(closed.stderr, /^lmscope: cannot reach http:\/\/127\.0\.0\.1:9 for lmscope-test\/tiny-kjv, which is not a local folder either .*--offline/);
 		const dropped = await runCliAsync(['graph', 'lmscope-test/truncated'], env);
 		assert.equal(dropped.code, 2, dropped.stderr);
 		assert.match(dropped.stderr, /downloading onnx\/model\.onnx was interrupted/);

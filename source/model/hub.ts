@@ -105,10 +105,10 @@ export async function fetchHubModel(id: string, options: HubOptions = {}): Promi
 		} catch (error) {
 			// An optional file (generation_config.json...) is not worth failing for when the network is down.
 			if (!required) return 'missing';
-			throw new UserError(`cannot reach ${endpoint} for ${where} (${firstLine((error as {cause?: unknown}).cause ?? error)}): check the network or HF_ENDPOINT, or use --offline with a cached model`);
+			throw new UserError(`cannot reach ${endpoint} for ${where}, which is not a local folder either (${firstLine((error as {cause?: unknown}).cause ?? error)}): check the network or HF_ENDPOINT, or use --offline with a cached model`);
 		}
 		if (response.status === 404) {
-			if (required) throw new UserError(`${where} has no ${file} (HTTP 404 from ${endpoint}): check the model id${revision === 'main' ? '' : ' and --revision'}, and --dtype for the ONNX file`);
+			if (required) throw new UserError(`${where} has no ${file} (HTTP 404 from ${endpoint}; no local folder ${id} exists either): check the model id or path${revision === 'main' ? '' : ' and --revision'}`);
 			return 'missing';
 		}
 		if (response.status === 401 || response.status === 403) {
