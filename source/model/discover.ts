@@ -232,6 +232,9 @@ function mlpActivation(index: GraphIndex, after: string, before: string): string
 	return branch ? activationBehind(index, branch, before) : undefined;
 }
 
+/** Operators that multiply an activation by a weight: float, int8 (quantize_dynamic) and 4-bit (MatMulNBits) weights. */
+const WEIGHT_MATMULS = new Set(['MatMul', 'Gemm', 'MatMulInteger', 'MatMulNBits']);
+
 /** Walking back from an MLP branch's output: the activation input of its last weight MatMul. */
 export function activationBehind(index: GraphIndex, branch: string, before: string): string | undefined {
 	const queue = [branch];
@@ -241,7 +244,7 @@ export function activationBehind(index: GraphIndex, branch: string, before: stri
 		if (tensor === before) continue;
 		const node = index.producer.get(tensor);
 		if (!node) continue;
-		if (node.opType === 'MatMul' || node.opType === 'Gemm' || node.opType === 'MatMulInteger') {
+		if (WEIGHT_MATMULS.has(node.opType)) {
 			const [x, w] = node.input as [string, string];
 			if (index.isWeight(w) && !index.isWeight(x)) return floatBeforeQuantization(index, x);
 		}
@@ -308,7 +311,7 @@ export function lensNodes(index: GraphIndex, finalResidual: string, logits: stri
 
 export function findUnembedding(index: GraphIndex, lens: NodeProto[]): string | undefined {
 	for (const node of [...lens].reverse()) {
-		if (node.opType !== 'MatMul' && node.opType !== 'Gemm' && node.opType !== 'MatMulInteger') continue;
+		if (!WEIGHT_MATMULS.has(node.opType)) continue;
 		for (const input of node.input.slice(0, 2)) {
 			const init = input ? index.weightInitializer(input) : undefined;
 			if (init) return init.name;

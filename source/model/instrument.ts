@@ -71,8 +71,9 @@ export function lensModel(model: ModelProto, index: GraphIndex, map: GraphMap, e
 	const fusedNorm = map.fused?.finalNorm;
 	if (fusedNorm) {
 		// The final norm is fused with the last residual add: norm(r) = SkipNorm(r, skip = 0), then what follows it.
+		// (r - r: zeros of r's own type, fp16 or fp32, with no constant to match.)
 		const b = new GraphBuilder('lmscope/lens');
-		const zeros = b.op1('Mul', [last, b.scalar('zero', 0)]);
+		const zeros = b.op1('Sub', [last, last]);
 		b.op(fusedNorm.op, [last, zeros, fusedNorm.gamma, ...(fusedNorm.beta ? [fusedNorm.beta] : [])], {epsilon: {float: fusedNorm.epsilon}}, {domain: fusedNorm.domain, outputs: [fusedNorm.output]});
 		const after = lensNodes(index, fusedNorm.output, map.logits);
 		if (after.length === 0) return undefined;

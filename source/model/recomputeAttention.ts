@@ -10,7 +10,8 @@
  * - GroupQueryAttention (GenAI builder): Q rotated here with the operator's cos/sin caches when
  *   do_rotary=1 (the present key is stored rotated already), each query head reading key head
  *   h / (heads / kv heads), always causal, softcap and local window as the kernel applies them.
- * Positions are those of a single unpadded sequence: the past length plus 0..seq-1.
+ * Positions are those of a single unpadded sequence: the past length plus 0..seq-1. Every input is
+ * cast to float32 first (a no-op for fp32 models), so fp16 exports get float32 probabilities.
  */
 import type {FusedAttention, GroupQueryAttentionOp, MultiHeadAttentionOp, PackedQkvAttention} from './graphMap.js';
 import {BOOL, GraphBuilder} from './graphBuilder.js';
@@ -28,6 +29,11 @@ class Ops {
 		readonly b: GraphBuilder,
 		readonly opset: number,
 	) {}
+
+	/** The tensor in float32, whatever the model's precision. */
+	f32(x: string): string {
+		return this.b.op1('Cast', [x], {to: 1});
+	}
 
 	unsqueeze(x: string, axes: number[]): string {
 		return this.opset >= 13 ? this.b.op1('Unsqueeze', [x, this.b.ints('axes', axes)]) : this.b.op1('Unsqueeze', [x], {axes});
@@ -86,8 +92,8 @@ function and(ops: Ops, a: string | undefined, b: string): string {
 function packedQkv(ops: Ops, a: PackedQkvAttention, hidden: number): void {
 	const b = ops.b;
 	// Only Q is needed (K comes from the present output): project with the Q third of the packed weight.
-	const q = b.op1('Add', [b.op1('MatMul', [a.input, ops.slice(a.weight, 0, hidden, 1)]), ops.slice(a.bias, 0, hidden, 0)]);
-	const k = b.op1('Gather', [a.present, b.ints('key', [0], [])], {axis: 0});
+	const q = b.op1('Add', [b.op1('MatMul', [ops.f32(a.input), ops.f32(ops.slice(a.weight, 0, hidden, 1))]), ops.f32(ops.slice(a.bias, 0, hidden, 0))]);
+	const k = ops.f32(b.op1('Gather', [a.present, b.ints('key', [0], [])], {axis: 0}));
 	const scores = ops.scores(ops.splitHeads(q, a.heads), k, a.scale ?? 1 / Math.sqrt(hidden / a.heads));
 	let allowed = a.unidirectional ? ops.causal(ops.dim(a.input, 1), ops.dim(k, 2)) : undefined;
 	if (a.mask) allowed = and(ops, allowed, ops.keep(a.mask));
@@ -96,10 +102,10 @@ function packedQkv(ops: Ops, a: PackedQkvAttention, hidden: number): void {
 
 function multiHead(ops: Ops, a: MultiHeadAttentionOp): void {
 	const b = ops.b;
-	const q4 = ops.splitHeads(a.query, a.heads);
-	const k4 = a.keyIsPresent ? a.key : ops.splitHeads(a.key, a.heads);
+	const q4 = ops.splitHeads(ops.f32(a.query), a.heads);
+	const k4 = a.keyIsPresent ? ops.f32(a.key) : ops.splitHeads(ops.f32(a.key), a.heads);
 	let scores = ops.scores(q4, k4, a.scale);
-	if (a.attentionBias) scores = b.op1('Add', [scores, a.attentionBias]);
+	if (a.attentionBias) scores = b.op1('Add', [scores, ops.f32(a.attentionBias)]);
 	let allowed = a.unidirectional ? ops.causal(ops.dim(a.query, 1), ops.dim(k4, 2)) : undefined;
 	if (a.keyPaddingMask) allowed = and(ops, allowed, ops.keep(a.keyPaddingMask));
 	ops.softmax(scores, allowed, a.maskFilterValue, a.probabilities);
@@ -108,16 +114,18 @@ function multiHead(ops: Ops, a: MultiHeadAttentionOp): void {
 function groupQuery(ops: Ops, a: GroupQueryAttentionOp): void {
 	const b = ops.b;
 	// Packed QKV: the first `heads` of the heads + 2 kv heads are the queries.
+	const input = ops.f32(a.query);
 	const query = a.packedQkv
-		? b.op1('Reshape', [ops.slice(b.op1('Reshape', [a.query, b.ints('shape', [0, 0, a.heads + 2 * a.kvHeads, -1])]), 0, a.heads, 2), b.ints('shape', [0, 0, -1])])
-		: a.query;
+		? b.op1('Reshape', [ops.slice(b.op1('Reshape', [input, b.ints('shape', [0, 0, a.heads + 2 * a.kvHeads, -1])]), 0, a.heads, 2), b.ints('shape', [0, 0, -1])])
+		: input;
 	let q4 = ops.splitHeads(query, a.heads);
 	const seq = ops.dim(query, 1);
 	const total = ops.dim(a.present, 2);
 	if (a.rotary) q4 = rotate(ops, q4, a.rotary, b.op1('Range', [b.op1('Sub', [total, seq]), total, b.ints('one', [1], [])]));
 	// Query head h reads key head h / (heads / kv heads): gather those along the head axis.
 	const group = a.heads / a.kvHeads;
-	const k4 = group > 1 ? b.op1('Gather', [a.present, b.ints('kv_head', Array.from({length: a.heads}, (_, h) => Math.floor(h / group)))], {axis: 1}) : a.present;
+	const present = ops.f32(a.present);
+	const k4 = group > 1 ? b.op1('Gather', [present, b.ints('kv_head', Array.from({length: a.heads}, (_, h) => Math.floor(h / group)))], {axis: 1}) : present;
 	let scores = ops.scores(q4, k4, a.scale);
 	if (a.softcap > 0) scores = b.op1('Mul', [b.op1('Tanh', [b.op1('Div', [scores, b.scalar('softcap', a.softcap)])]), b.scalar('softcap', a.softcap)]);
 	// The kernel fills masked scores with the lowest float, so they come out exactly 0.
@@ -131,7 +139,7 @@ function groupQuery(ops: Ops, a: GroupQueryAttentionOp): void {
 function rotate(ops: Ops, x: string, rotary: {cos: string; sin: string}, positions: string): string {
 	const b = ops.b;
 	const table = (cache: string) => {
-		const rows = b.op1('Gather', [cache, positions], {axis: 0});
+		const rows = ops.f32(b.op1('Gather', [cache, positions], {axis: 0}));
 		return b.op1('Concat', [rows, rows], {axis: -1});
 	};
 	const cos = table(rotary.cos);
