@@ -126,9 +126,9 @@ describe('Hugging Face Hub ids', () => {
 		assert.equal(result.code, 0, result.stderr);
 		assert.ok(requests.includes('GET /lmscope-test/tiny-kjv/resolve/main/onnx/model_fp16.onnx'));
 		assert.ok(!requests.some(r => r.endsWith('/onnx/model.onnx')), 'the fp32 graph is not downloaded');
-		const none = await runCliAsync(['graph', 'lmscope-test/tiny-kjv', '--dtype', 'q4'], env);
+		const none = await runCliAsync(['graph', 'lmscope-test/tiny-kjv', '--dtype', 'bnb4'], env);
 		assert.equal(none.code, 2);
-		assert.match(none.stderr, /no ONNX file for --dtype q4 \(looked for model_q4\.onnx, onnx\/model_q4\.onnx, onnx\/decoder_model_merged_q4\.onnx/);
+		assert.match(none.stderr, /no ONNX file for --dtype bnb4 \(looked for model_bnb4\.onnx, onnx\/model_bnb4\.onnx, onnx\/decoder_model_bnb4\.onnx/);
 	});
 
 	it('gated models need HF_TOKEN, which is sent as a bearer token', async () => {

@@ -138,8 +138,8 @@ describe('precision from the command line', () => {
 			assert.equal(result.code, 0, result.stderr);
 			assert.match(result.stdout, /next token after "ed" \(entropy [\d.]+ nats\):\n +1\. ","/, 'the fp32 model\'s top-1 too');
 		}
-		const missing = runCli(['trace', '--model', dir, '--dtype', 'q4', 'x']);
+		const missing = runCli(['trace', '--model', dir, '--dtype', 'bnb4', 'x']);
 		assert.equal(missing.code, 2);
-		assert.match(missing.stderr, /has no model_q4\.onnx or onnx\/model_q4\.onnx or onnx\/decoder_model_merged_q4\.onnx for --dtype q4/);
+		assert.match(missing.stderr, /has no model_bnb4\.onnx or onnx\/model_bnb4\.onnx or onnx\/decoder_model_bnb4\.onnx for --dtype bnb4/);
 	});
 });

@@ -38,7 +38,9 @@ export function dtypeSuffix(dtype: string | undefined): string {
 /** The ONNX files a model folder or Hub repo may hold for a dtype, in the order they are tried. */
 export function onnxCandidates(dtype: string | undefined): string[] {
 	const suffix = dtypeSuffix(dtype);
-	return [`model${suffix}.onnx`, `onnx/model${suffix}.onnx`, `onnx/decoder_model_merged${suffix}.onnx`];
+	// decoder_model.onnx (older Optimum/transformers.js repos) has no cache: it works, generation reruns the sequence.
+	// decoder_model_merged.onnx hides the graph in an If on use_cache_branch, which discovery cannot see into.
+	return [`model${suffix}.onnx`, `onnx/model${suffix}.onnx`, `onnx/decoder_model${suffix}.onnx`];
 }
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
