@@ -25,6 +25,22 @@ These are test fixtures for lmscope's graph discovery on the model-builder famil
 
 Each folder holds model.onnx (fp32, weights inline, opset 17 + com.microsoft 1), genai_config.json
 (the builder's shape), and config.json / tokenizer.json / tokenizer_config.json from llama-tiny.
+
+genai-gqa/ also holds model_fp16.onnx (to_fp16): the same graph as the builder writes with
+`-p fp16`: float16 weights, norm weights and cos/sin caches, float16 past_key_values.* / present.* /
+logits and activations; input_ids / attention_mask int64 and the mask subgraph int64 / int32; same
+nodes, names and attributes, no Casts. (The builder itself picks GroupQueryAttention for fp16 only
+with a GPU EP, `-e cuda` / `dml` / `webgpu`: its valid_gqa_configurations pair cpu with fp32 only,
+so `-e cpu -p fp16` would write the MultiHeadAttention + RotaryEmbedding layout instead. The fp16
+GQA graph runs on ORT's CPU provider all the same.) genai_config.json still names model.onnx.
+Measured with onnxruntime-node 1.31 (CPU provider; GroupQueryAttention, SimplifiedLayerNormalization,
+SkipSimplifiedLayerNormalization and the Gathers run in float16, ORT inserts Casts to run the
+MatMuls and the Sigmoid / Mul of the SwiGLU in fp32), llama-tiny golden ids (10 tokens):
+    max |d logits| at the last position vs golden.json logits_last: 8.3e-3 (fp32 model.onnx: 2.8e-6;
+    |logits| <= 4.2); vs model.onnx over all positions 2.2e-2, top-1 agrees 10/10; presents 8.4e-3.
+    KV: 7 tokens then 3 single steps (fp16 presents fed back) vs its own full pass: 0 with the
+    default optimizations, 2.0e-3 (one fp16 rounding flip) with graph optimizations disabled.
+    model_fp16.onnx 689,989 bytes (model.onnx 1,366,477).
 Deterministic: no randomness, the same bytes on every run.
 """
 import ast
@@ -306,6 +322,32 @@ class Graph:
         }
 
 
+def to_fp16(model):
+    """The fp16 twin of a built fp32 graph, as the builder writes it with `-p fp16`: every float
+    initializer (weights, norm weights, cos/sin caches) is float16 (the builder casts the fp32
+    tensors with torch `.to(float16)`: round to nearest even, as numpy's astype), every float
+    value (past_key_values.*, present.*, logits and the value_info of the activations) is float16;
+    input_ids / attention_mask stay int64 and the attention-mask subgraph int64 / int32. Nodes,
+    names and attributes are unchanged (the only float attributes, epsilon and scale, are
+    attributes, not tensors), so no Cast is needed anywhere."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    g = m.graph
+    for i, t in enumerate(g.initializer):
+        if t.data_type == TensorProto.FLOAT:
+            arr = numpy_helper.to_array(t)
+            assert np.all(np.abs(arr) <= np.finfo(np.float16).max), t.name
+            g.initializer[i].CopyFrom(numpy_helper.from_array(arr.astype(np.float16), t.name))
+    for vi in list(g.input) + list(g.output) + list(g.value_info):
+        if vi.type.tensor_type.elem_type == TensorProto.FLOAT:
+            vi.type.tensor_type.elem_type = TensorProto.FLOAT16
+    for node in g.node:
+        for a in node.attribute:
+            assert a.type != onnx.AttributeProto.TENSOR or a.t.data_type != TensorProto.FLOAT, node.name
+            assert not (node.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT), node.name
+    return m
+
+
 def main():
     src = onnx.load(os.path.join(SRC, "model.onnx"))
     W = {t.name: numpy_helper.to_array(t) for t in src.graph.initializer}
@@ -329,6 +371,9 @@ def main():
         # (onnx.checker would refuse SimplifiedLayerNormalization: ORT registers it in the ai.onnx
         # domain but ONNX itself has no such op; onnxruntime loads and runs these graphs.)
         onnx.save(model, os.path.join(out, "model.onnx"))
+        if variant == "gqa":
+            onnx.save(to_fp16(model), os.path.join(out, "model_fp16.onnx"))
+            print("wrote", os.path.normpath(os.path.join(out, "model_fp16.onnx")), os.path.getsize(os.path.join(out, "model_fp16.onnx")), "bytes")
         with open(os.path.join(out, "genai_config.json"), "w") as f:
             json.dump(g.genai_config(cfg), f, indent=4)
         model_cfg = copy.deepcopy(cfg)

@@ -100,3 +100,26 @@ for (const [variant, op] of [['genai-gqa', 'GroupQueryAttention'], ['genai-mha',
 		});
 	});
 }
+
+describe('ORT GenAI builder export in fp16 (genai-gqa/model_fp16.onnx, --dtype fp16)', () => {
+	it('recomputes GroupQueryAttention from float16 inputs: attention to 1e-2 of PyTorch, lens through the fp16 final norm', async () => {
+		const model = await LanguageModel.load(resolveModel(path.join(ROOT, 'test', 'fixtures', 'genai-gqa'), undefined, {dtype: 'fp16'}));
+		assert.match(model.info.file, /model_fp16\.onnx$/);
+		const n = golden.ids.length;
+		const trace = await model.forward(golden.ids, WANT_ALL);
+		let worst = 0;
+		for (let l = 0; l < 2; l++) for (let h = 0; h < 4; h++) for (let q = 0; q < n; q++) worst = Math.max(worst, maxAbsDiff(attentionRow(trace, l, h, q), golden.attention[l]![h]![q]!));
+		assert.ok(worst <= 1e-2, `attention ${worst}`);
+		assert.ok(maxAbsDiff(logitsRow(trace, n - 1), golden.logits_last) <= 2e-2);
+		const lens = await logitLensAll(trace, (rows, count) => model.lensLogits(rows, count), [n - 1], 1);
+		lens![0]!.forEach((row, l) => {
+			assert.equal(row.top[0]!.id, golden.lens_top1_last[l]);
+			assert.ok(Math.abs(row.top[0]!.probability - golden.lens_p_last[l]!) <= 1e-2);
+		});
+		const decoder = new Decoder(model);
+		await decoder.prefill(golden.ids.slice(0, 7), WANT_ALL);
+		let step!: Trace;
+		for (let t = 7; t < n; t++) step = await decoder.step(golden.ids[t]!, WANT_ALL);
+		assert.ok(maxAbsDiff(step.logits, logitsRow(trace, n - 1)) <= 1e-2, 'KV stepping on the float16 cache');
+	});
+});

@@ -1,9 +1,9 @@
 /**
- * fp16 and int8 exports of the default model (models/precision.py writes them the way Optimum's
- * fp16 conversion and ONNX Runtime's quantize_dynamic do). Internal values come back in float32
- * and are checked against the PyTorch goldens of the fp32 model: fp16 to 1e-2 (the issue's
- * tolerance: fp16 keeps ~3 significant digits), int8 to a looser stated bound (weights rounded to
- * 1/127 of their range, activations quantized per call).
+ * fp16, int8 and 4-bit exports of the default model (models/precision.py writes them the way
+ * Optimum's fp16 conversion, ONNX Runtime's quantize_dynamic and its MatMulNBits quantizer do).
+ * Internal values come back in float32 and are checked against the PyTorch goldens of the fp32
+ * model: fp16 to 1e-2 (fp16 keeps ~3 significant digits), int8 and 4-bit to looser stated bounds
+ * (weights rounded to 1/127 or 1/8 of their range; int8 also quantizes activations per call).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,7 +25,7 @@ function precisionFolder(): string {
 	fs.mkdirSync(path.join(dir, 'onnx'));
 	for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(DEFAULT_MODEL, file), path.join(dir, file));
 	fs.copyFileSync(path.join(DEFAULT_MODEL, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx'));
-	for (const file of ['model_fp16.onnx', 'model_quantized.onnx']) fs.copyFileSync(path.join(PRECISION, file), path.join(dir, 'onnx', file));
+	for (const file of ['model_fp16.onnx', 'model_quantized.onnx', 'model_q4.onnx']) fs.copyFileSync(path.join(PRECISION, file), path.join(dir, 'onnx', file));
 	return dir;
 }
 
@@ -53,7 +53,17 @@ describe('half precision conversion', () => {
 
 const goldenCases = goldens();
 
-for (const [dtype, tolerance] of [['fp16', 1e-2], ['q8', 5e-2]] as const) {
+/** Bounds per precision: attention and lens probabilities (absolute), norms (relative), a KV step vs the full pass, logits vs fp32. */
+const BOUNDS = {
+	fp16: {file: /model_fp16\.onnx$/, attention: 1e-2, residual: 0.01, mlp: 0.02, lens: 1e-2, step: 1e-2, logits: 0.05, cache: 'float16'},
+	q8: {file: /model_quantized\.onnx$/, attention: 5e-2, residual: 0.01, mlp: 0.02, lens: 5e-2, step: 0.5, logits: 0.5, cache: 'float32'},
+	// Weight-only 4-bit: coarser weights, but activations are not quantized, so a step equals the full pass.
+	q4: {file: /model_q4\.onnx$/, attention: 0.1, residual: 0.05, mlp: 0.1, lens: 0.15, step: 1e-3, logits: 2, cache: 'float32'},
+} as const;
+
+for (const dtype of ['fp16', 'q8', 'q4'] as const) {
+	const bounds = BOUNDS[dtype];
+	const tolerance = bounds.attention;
 	describe(`default model in ${dtype}`, () => {
 		let model: LanguageModel;
 		let reference: LanguageModel;
@@ -68,7 +78,7 @@ for (const [dtype, tolerance] of [['fp16', 1e-2], ['q8', 5e-2]] as const) {
 		});
 
 		it(`takes the ${dtype} file from the folder`, () => {
-			assert.match(model.info.file, dtype === 'fp16' ? /model_fp16\.onnx$/ : /model_quantized\.onnx$/);
+			assert.match(model.info.file, bounds.file);
 		});
 
 		it(`attention probabilities equal PyTorch's fp32 values to ${tolerance}`, () => {
@@ -80,14 +90,14 @@ for (const [dtype, tolerance] of [['fp16', 1e-2], ['q8', 5e-2]] as const) {
 			assert.ok(trace.attention[0] instanceof Float32Array, 'returned as float32');
 		});
 
-		it('residual norms, MLP norms and logits equal the fp32 values to 1% (relative)', () => {
+		it(`residual norms (${bounds.residual * 100}%), MLP norms (${bounds.mlp * 100}%, relative) and the top-1 token equal the fp32 values`, () => {
 			trace.residual!.forEach((stream, l) => {
 				const norms = Array.from({length: n}, (_, p) => l2norm(stream.subarray(p * trace.width, (p + 1) * trace.width)));
-				norms.forEach((v, p) => assert.ok(Math.abs(v - golden.residual_norm[l]![p]!) <= 0.01 * golden.residual_norm[l]![p]!, `residual ${l} ${p}: ${v}`));
+				norms.forEach((v, p) => assert.ok(Math.abs(v - golden.residual_norm[l]![p]!) <= bounds.residual * golden.residual_norm[l]![p]!, `residual ${l} ${p}: ${v}`));
 			});
 			trace.mlp!.forEach((act, l) => {
 				const norms = Array.from({length: n}, (_, p) => l2norm(act.subarray(p * trace.inner, (p + 1) * trace.inner)));
-				norms.forEach((v, p) => assert.ok(Math.abs(v - golden.mlp[l]!.norm[p]!) <= 0.02 * golden.mlp[l]!.norm[p]!, `mlp ${l} ${p}: ${v}`));
+				norms.forEach((v, p) => assert.ok(Math.abs(v - golden.mlp[l]!.norm[p]!) <= bounds.mlp * golden.mlp[l]!.norm[p]!, `mlp ${l} ${p}: ${v}`));
 			});
 			for (let p = 0; p < n; p++) {
 				const row = logitsRow(trace, p);
@@ -103,7 +113,7 @@ for (const [dtype, tolerance] of [['fp16', 1e-2], ['q8', 5e-2]] as const) {
 			golden.logit_lens_top5.forEach((layerRows, l) => {
 				layerRows.forEach((expected, p) => {
 					const got = lens[p]![l]!.top[0]!;
-					assert.ok(Math.abs(got.probability - expected.values[0]!) <= tolerance, `layer ${l} position ${p}: ${got.probability} vs ${expected.values[0]}`);
+					assert.ok(Math.abs(got.probability - expected.values[0]!) <= bounds.lens, `layer ${l} position ${p}: ${got.probability} vs ${expected.values[0]}`);
 				});
 			});
 		});
@@ -113,10 +123,10 @@ for (const [dtype, tolerance] of [['fp16', 1e-2], ['q8', 5e-2]] as const) {
 			const first = await model.run(prefix, 0, model.emptyCache(), {logits: 'last'});
 			const stepped = await model.run(golden.ids.slice(n - 2), n - 2, first.cache, {logits: 'last'});
 			const full = await model.forward(golden.ids, {logits: 'last'});
-			// int8 quantizes activations per call, so a step differs from a full pass more than fp16 does.
-			assert.ok(maxAbsDiff(stepped.trace.logits, full.logits) <= (dtype === 'fp16' ? 1e-2 : 0.5));
+			// int8 quantizes activations per call, so a step differs from a full pass more than the others do.
+			assert.ok(maxAbsDiff(stepped.trace.logits, full.logits) <= bounds.step);
 			const truncated = model.truncateCache(stepped.cache, n - 2);
-			assert.equal(truncated[0]!.type, dtype === 'fp16' ? 'float16' : 'float32');
+			assert.equal(truncated[0]!.type, bounds.cache);
 			const again = await model.run(golden.ids.slice(n - 2), n - 2, truncated, {logits: 'last'});
 			assert.deepEqual(again.trace.logits, stepped.trace.logits, 'undo then redo gives the same numbers');
 		});
@@ -125,15 +135,15 @@ for (const [dtype, tolerance] of [['fp16', 1e-2], ['q8', 5e-2]] as const) {
 			const plain = await model.forwardPlain(golden.ids);
 			assert.deepEqual(Array.from(plain), Array.from(trace.logits));
 			const fp32 = await reference.forward(golden.ids);
-			assert.ok(maxAbsDiff(fp32.logits, trace.logits) <= (dtype === 'fp16' ? 0.05 : 0.5));
+			assert.ok(maxAbsDiff(fp32.logits, trace.logits) <= bounds.logits);
 		});
 	});
 }
 
 describe('precision from the command line', () => {
-	it('trace --dtype fp16 and q8 on a folder with all three files', () => {
+	it('trace --dtype fp16, q8 and q4 on a folder with all four files', () => {
 		const dir = precisionFolder();
-		for (const dtype of ['fp16', 'q8']) {
+		for (const dtype of ['fp16', 'q8', 'q4']) {
 			const result = runCli(['trace', '--model', dir, '--dtype', dtype, 'In the beginning God created']);
 			assert.equal(result.code, 0, result.stderr);
 			assert.match(result.stdout, /next token after "ed" \(entropy [\d.]+ nats\):\n +1\. ","/, 'the fp32 model\'s top-1 too');
