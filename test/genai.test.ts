@@ -2,31 +2,19 @@
  * ONNX Runtime GenAI model-builder exports: com.microsoft GroupQueryAttention (rotary inside the
  * operator, do_rotary=1, 2 key/value heads for 4 query heads) and MultiHeadAttention after
  * separate RotaryEmbedding nodes, with SimplifiedLayerNormalization / SkipSimplifiedLayerNormalization
- * carrying the residual stream. models/genai_tiny.py writes both graphs in the builder's layout
+ * carrying the residual stream. models/genai_tiny.py writes the graphs in the builder's layout
  * with the weights of the llama-tiny fixture, so the attention probabilities lmscope recomputes
  * from each operator's inputs are checked against PyTorch's (llama-tiny/golden.json) to 1e-4.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import {before, describe, it} from 'node:test';
-import {l2norm} from '../source/analysis/traceSummary.js';
-import {logitLensAll} from '../source/analysis/logitLens.js';
 import {Decoder} from '../source/model/decoder.js';
 import {LanguageModel} from '../source/model/languageModel.js';
 import {resolveModel} from '../source/model/resolve.js';
-import {WANT_ALL, attentionRow, logitsRow, type Trace} from '../source/model/trace.js';
+import {WANT_ALL, logitsRow, type Trace} from '../source/model/trace.js';
 import {ROOT, TOLERANCE, maxAbsDiff, runCli} from './helpers.js';
-
-const golden = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'llama-tiny', 'golden.json'), 'utf8')) as {
-	ids: number[];
-	attention: number[][][][];
-	residual_norm: number[][];
-	mlp_norm: number[][];
-	logits_last: number[];
-	lens_top1_last: number[];
-	lens_p_last: number[];
-};
+import {assertInternalsMatch, assertLensMatches, assertSteppingMatches, llamaGolden as golden, worstAttention} from './llamaGolden.js';
 
 for (const [variant, op] of [['genai-gqa', 'GroupQueryAttention'], ['genai-mha', 'MultiHeadAttention']] as const) {
 	const dir = path.join(ROOT, 'test', 'fixtures', variant);
@@ -50,39 +38,13 @@ for (const [variant, op] of [['genai-gqa', 'GroupQueryAttention'], ['genai-mha',
 		});
 
 		it('recomputed attention probabilities, residual stream, MLP activation and logits equal PyTorch', () => {
-			for (let l = 0; l < 2; l++) for (let h = 0; h < 4; h++) for (let q = 0; q < n; q++) {
-				const diff = maxAbsDiff(attentionRow(trace, l, h, q), golden.attention[l]![h]![q]!);
-				assert.ok(diff <= TOLERANCE, `l${l} h${h} q${q}: ${diff}`);
-			}
-			trace.residual!.forEach((stream, l) => {
-				const norms = Array.from({length: n}, (_, p) => l2norm(stream.subarray(p * trace.width, (p + 1) * trace.width)));
-				assert.ok(maxAbsDiff(norms, golden.residual_norm[l]!) <= TOLERANCE, `residual ${l}`);
-			});
-			trace.mlp!.forEach((act, l) => {
-				const norms = Array.from({length: n}, (_, p) => l2norm(act.subarray(p * trace.inner, (p + 1) * trace.inner)));
-				assert.ok(maxAbsDiff(norms, golden.mlp_norm[l]!) <= TOLERANCE, `mlp ${l}`);
-			});
-			assert.ok(maxAbsDiff(logitsRow(trace, n - 1), golden.logits_last) <= TOLERANCE);
+			assertInternalsMatch(trace);
 		});
 
-		it('the logit lens through the fused final SkipSimplifiedLayerNormalization equals PyTorch', async () => {
-			const lens = await logitLensAll(trace, (rows, count) => model.lensLogits(rows, count), [n - 1], 1);
-			assert.ok(lens);
-			lens[0]!.forEach((row, l) => {
-				assert.equal(row.top[0]!.id, golden.lens_top1_last[l]);
-				assert.ok(Math.abs(row.top[0]!.probability - golden.lens_p_last[l]!) <= TOLERANCE);
-			});
-		});
+		it('the logit lens through the fused final SkipSimplifiedLayerNormalization equals PyTorch', () => assertLensMatches(model, trace));
 
 		it('KV-cache stepping (positions offset by the past) and undo equal the full pass', async () => {
-			const decoder = new Decoder(model);
-			await decoder.prefill(golden.ids.slice(0, 4), WANT_ALL);
-			for (let t = 4; t < n; t++) {
-				const step = await decoder.step(golden.ids[t]!, WANT_ALL);
-				for (let l = 0; l < 2; l++) for (let h = 0; h < 4; h++) {
-					assert.ok(maxAbsDiff(attentionRow(step, l, h, t), golden.attention[l]![h]![t]!.slice(0, t + 1)) <= TOLERANCE, `t${t} l${l} h${h}`);
-				}
-			}
+			await assertSteppingMatches(model);
 			const first = await model.run(golden.ids.slice(0, n - 1), 0, model.emptyCache(), {logits: 'last'});
 			const cut = model.truncateCache(first.cache, n - 3);
 			const redo = await model.run(golden.ids.slice(n - 3), n - 3, cut, {logits: 'last'});
@@ -107,15 +69,10 @@ describe('ORT GenAI builder export in fp16 (genai-gqa/model_fp16.onnx, --dtype f
 		assert.match(model.info.file, /model_fp16\.onnx$/);
 		const n = golden.ids.length;
 		const trace = await model.forward(golden.ids, WANT_ALL);
-		let worst = 0;
-		for (let l = 0; l < 2; l++) for (let h = 0; h < 4; h++) for (let q = 0; q < n; q++) worst = Math.max(worst, maxAbsDiff(attentionRow(trace, l, h, q), golden.attention[l]![h]![q]!));
+		const worst = worstAttention(trace);
 		assert.ok(worst <= 1e-2, `attention ${worst}`);
 		assert.ok(maxAbsDiff(logitsRow(trace, n - 1), golden.logits_last) <= 2e-2);
-		const lens = await logitLensAll(trace, (rows, count) => model.lensLogits(rows, count), [n - 1], 1);
-		lens![0]!.forEach((row, l) => {
-			assert.equal(row.top[0]!.id, golden.lens_top1_last[l]);
-			assert.ok(Math.abs(row.top[0]!.probability - golden.lens_p_last[l]!) <= 1e-2);
-		});
+		await assertLensMatches(model, trace, 1e-2);
 		const decoder = new Decoder(model);
 		await decoder.prefill(golden.ids.slice(0, 7), WANT_ALL);
 		let step!: Trace;
