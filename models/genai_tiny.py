@@ -1,7 +1,7 @@
-"""Two test fixtures in the layout of ONNX Runtime GenAI's model builder
+"""Four test fixtures in the layout of ONNX Runtime GenAI's model builder
 (onnxruntime_genai.models.builder), carrying the weights of the tiny random-weight Llama fixture.
 
-    /usr/bin/python3 models/genai_tiny.py     # reads test/fixtures/llama-tiny/, writes the two folders below
+    /usr/bin/python3 models/genai_tiny.py     # reads test/fixtures/llama-tiny/, writes the four folders below
 
 onnxruntime-genai's builder itself cannot be installed here (no pip, no network, and it needs
 transformers and onnxruntime), so this script writes the graphs the builder would write for a
@@ -22,6 +22,31 @@ These are test fixtures for lmscope's graph discovery on the model-builder famil
       key/value heads as query heads, so the 2 key/value heads are duplicated into 4 (new kv head j
       = old kv head j // 2, which is exactly the GQA sharing of llama-tiny): past/present are
       [batch, 4, seq, 16] and num_key_value_heads is 4 in config.json and genai_config.json.
+  test/fixtures/genai-gqa-packed/   what the current builder writes for `-e cpu -p fp32` (use_packed_matmul):
+      genai-gqa with ONE packed projection /model/layers.N/attn/qkv_proj/MatMul (weight
+      model.layers.N.attn.qkv_proj.MatMul.weight [64, 128] = torch.cat([q, k, v] weights).T, columns Q heads
+      0-3, K heads 0-1, V heads 0-1, 16 each) feeding GroupQueryAttention's query, key and value inputs "":
+      GQA splits the packed [batch, seq, (4 + 2*2) * 16] itself. Same attributes, mask subgraph and
+      past/present [batch, 2, seq, 16] as genai-gqa; fp32 only. (Like genai-gqa it stops at the 9th input,
+      sin_cache; the current builder also lists position_ids and attention_bias there, both "".)
+  test/fixtures/genai-mha-bias/   the builder's MultiHeadAttention path when kv heads < heads (any EP/precision
+      pair outside is_gqa_supported, e.g. `-e cuda -p fp32`), node for node and name for name after
+      builders/base.py (make_attention_mask_reformatting_for_mha, make_repeat_kv, make_multi_head_attention):
+      RotaryEmbedding on Q and K (position_ids input), then per K and V a repeat_kv subgraph
+      (/model/layers.N/attn/{k,v}_proj/repeat_kv/...): Reshape [b, s, 2, 16] -> Transpose -> Concat_1(past, new)
+      on axis 2 whose output IS the graph output present.N.key / .value (2 kv heads) -> Unsqueeze(2) -> Expand
+      [b, 2, 2, total, 16] -> Reshape [b, 4, total, 16] (query head i uses kv head i // 2) -> Transpose ->
+      Reshape_4 [b, total, 64] = MultiHeadAttention's key / value. MultiHeadAttention (num_heads=4, scale=0.25,
+      no unidirectional attribute, i.e. 0) has inputs [q, k, v, "", "", attention_bias, "", ""] and outputs
+      [out, "", ""]: its own past/present are empty, so past_key_values.N.* are [batch, 2, past, 16] and
+      num_key_value_heads stays 2. attention_bias = /model/attn_mask_reformat/Tile/output_0
+      [batch, 4, seq, total], float32: 0 where visible, float32 min where masked (min + min = -inf where both
+      the causal and the padding part mask), built from input_ids' shape, past_key_values.0.key's shape and
+      attention_mask (input_ids_subgraph: a [seq, seq] causal block Expanded to [batch, 1, seq, total];
+      attn_mask_subgraph: Where(1 - mask, min, 0); Add; Tile to 4 heads). As in the builder, that Expand
+      only broadcasts for past = 0 (prompt) or seq = 1 (one token a step): a multi-token chunk on top of a
+      past fails in ORT ("invalid expand shape" at /model/attn_mask_reformat/input_ids_subgraph/Expand).
+      The builder sorts its graph (its mask subgraph uses a value before making it), so does this script.
 
 Each folder holds model.onnx (fp32, weights inline, opset 17 + com.microsoft 1), genai_config.json
 (the builder's shape), and config.json / tokenizer.json / tokenizer_config.json from llama-tiny.
@@ -41,6 +66,15 @@ MatMuls and the Sigmoid / Mul of the SwiGLU in fp32), llama-tiny golden ids (10 
     KV: 7 tokens then 3 single steps (fp16 presents fed back) vs its own full pass: 0 with the
     default optimizations, 2.0e-3 (one fp16 rounding flip) with graph optimizations disabled.
     model_fp16.onnx 689,989 bytes (model.onnx 1,366,477).
+Measured with onnxruntime-node 1.31 (CPU, default and disabled graph optimizations alike), golden ids,
+mask ones, empty past (position_ids 0..9 where an input):
+    genai-gqa-packed (1,365,045 bytes, 33 nodes): last-position logits vs golden 2.8e-6, all positions vs
+    the PyTorch module 5.4e-6; 7 tokens then 3 single steps vs its full pass 2.7e-6 (presents 1.4e-6);
+    7 tokens then one 3-token chunk: 0.
+    genai-mha-bias (1,417,582 bytes, 211 nodes): vs golden 2.9e-6, all positions vs PyTorch 4.4e-6; steps vs
+    full pass 2.1e-6 (presents 1.2e-6); attention_mask with holes ([1,1,1,0,1,1,1,1,1,1] and
+    [1,1,1,0,1,1,1,0,1,1]) vs models/llama_tiny.py on the same weights and mask: 5.5e-6 over all positions,
+    full pass and stepped alike (the hole moves the last logits by 1.6).
 Deterministic: no randomness, the same bytes on every run.
 """
 import ast
@@ -65,11 +99,13 @@ class Graph:
     """A small stand-in for the builder's Model class: the same node, value and constant naming."""
 
     def __init__(self, cfg, variant):
-        self.variant = variant  # "gqa" or "mha"
+        self.variant = variant  # "gqa", "mha", "gqa-packed" or "mha-bias"
+        self.family = variant.split("-")[0]  # the attention op family: "gqa" (GroupQueryAttention) or "mha" (MultiHeadAttention)
         self.hidden_size = cfg["hidden_size"]
         self.num_attn_heads = cfg["num_attention_heads"]
         self.head_size = cfg["hidden_size"] // cfg["num_attention_heads"]
-        self.num_kv_heads = cfg["num_key_value_heads"] if variant == "gqa" else cfg["num_attention_heads"]
+        # genai-mha duplicates the kv heads in the weights; the other variants keep llama-tiny's 2
+        self.num_kv_heads = cfg["num_attention_heads"] if variant == "mha" else cfg["num_key_value_heads"]
         self.num_layers = cfg["num_hidden_layers"]
         self.intermediate_size = cfg["intermediate_size"]
         self.vocab_size = cfg["vocab_size"]
@@ -89,6 +125,13 @@ class Graph:
             return
         self.known_values.add(name)
         self.value_infos.append(helper.make_tensor_value_info(name, dtype, shape))
+
+    def op(self, op_type, name, inputs, dtype, shape, **attrs):
+        # the builder's make_shape / make_gather / make_unsqueeze / ... helpers: one output "{name}/output_0"
+        output = f"{name}/output_0"
+        self.node(op_type, inputs, [output], name=name, **attrs)
+        self.value(output, dtype, shape)
+        return output
 
     def initializer(self, array, name):
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
@@ -124,7 +167,7 @@ class Graph:
 
     # ---- graph pieces ------------------------------------------------------------------------
     def make_inputs_and_outputs(self):
-        names = ["input_ids", "attention_mask"] + (["position_ids"] if self.variant == "mha" else [])
+        names = ["input_ids", "attention_mask"] + (["position_ids"] if self.family == "mha" else [])
         shapes = {"input_ids": ["batch_size", "sequence_length"], "attention_mask": ["batch_size", "total_sequence_length"],
                   "position_ids": ["batch_size", "sequence_length"]}
         self.inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, shapes[n]) for n in names]
@@ -139,7 +182,7 @@ class Graph:
 
     def make_attention_mask_reformatting(self):
         base = "/model/attn_mask_reformat/attn_mask_subgraph"
-        if self.variant == "gqa":
+        if self.family == "gqa":
             # attention_mask -> ReduceSum(axis 1, keepdims 0) -> Sub 1 -> Cast int32 = seqlens_k [batch]
             # attention_mask -> Shape -> Gather(1) -> Cast int32 = total_sequence_length (scalar)
             self.node("ReduceSum", ["attention_mask", "/model/constants/INT64/[1]"], [f"{base}/ReduceSum/output_0"], name=f"{base}/ReduceSum", keepdims=0)
@@ -155,11 +198,122 @@ class Graph:
             self.node("Cast", [f"{base}/Gather/output_0"], [f"{base}/Gather/Cast/output_0"], name=f"{base}/Gather/Cast", to=TensorProto.INT32)
             self.value(f"{base}/Gather/Cast/output_0", TensorProto.INT32, [])
             self.seqlens_k, self.total_seq_len = f"{base}/Sub/Cast/output_0", f"{base}/Gather/Cast/output_0"
+        elif self.variant == "mha-bias":
+            self.make_attention_mask_reformatting_for_mha()
         else:
             # MultiHeadAttention's key_padding_mask (batch, total_sequence_length) wants int32
             self.node("Cast", ["attention_mask"], [f"{base}/Cast/output_0"], name=f"{base}/Cast", to=TensorProto.INT32)
             self.value(f"{base}/Cast/output_0", TensorProto.INT32, ["batch_size", "total_sequence_length"])
             self.key_padding_mask = f"{base}/Cast/output_0"
+
+    def make_attention_mask_reformatting_for_mha(self):
+        """The builder's make_attention_mask_reformatting_for_mha, node for node: the 2-D attention_mask
+        (batch, total) becomes the additive 4-D attention_bias (batch, num_heads, seq, total), 0 where a
+        key is visible and float32 min where it is not (min + min = -inf where both the causal and the
+        padding part mask it). The causal part is a [seq, seq] block (key j visible from query i iff
+        j <= i) Expanded to [batch, 1, seq, past + seq]: that Expand broadcasts only when past = 0 (the
+        prompt) or seq = 1 (one token a step, every past key visible), as in the builder's own graphs."""
+        F, I, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+        fmin = float(np.finfo(np.float32).min)  # torch.finfo(torch.float32).min, -3.4028234663852886e+38
+        base = "/model/attn_mask_reformat"
+        ids, pk, am = f"{base}/input_ids_subgraph", f"{base}/past_key_subgraph", f"{base}/attn_mask_subgraph"
+        # make_past_key_subgraph: past length = Shape(past_key_values.0.key)[2]
+        shape = self.op("Shape", f"{pk}/Shape", ["past_key_values.0.key"], I, [4])
+        past_len = self.op("Gather", f"{pk}/Gather", [shape, "/model/constants/INT64/2"], I, [], axis=0)
+        # make_input_ids_subgraph (ids/Gather_2/output_0 = sequence length, made below by the common subgraph;
+        # the builder relies on graph.sort(), and so does build())
+        seq = f"{ids}/Gather_2/output_0"
+        total = self.op("Add", f"{ids}/Add_1", [seq, past_len], I, [])
+        unsqueeze_3 = self.op("Unsqueeze", f"{ids}/Unsqueeze_3", [total, "/model/constants/INT64/[0]"], I, [1])
+        unsqueeze_4 = self.op("Unsqueeze", f"{ids}/Unsqueeze_4", [seq, "/model/constants/INT64/[0]"], I, [1])
+        unsqueeze_5 = self.op("Unsqueeze", f"{ids}/Unsqueeze_5", [seq, "/model/constants/INT64/[0]"], I, [1])
+        unsqueeze_6 = self.op("Unsqueeze", f"{ids}/Unsqueeze_6", [seq, "/model/constants/INT64/[0]"], I, [1])
+        concat_2 = self.op("Concat", f"{ids}/Concat_2", [unsqueeze_4, unsqueeze_5], I, [2], axis=0)
+        full = self.op("ConstantOfShape", f"{ids}/ConstantOfShape_2", [concat_2], F, ["unk", "unk"],
+                       value=numpy_helper.from_array(np.array([fmin], dtype=np.float32), "make_input_ids_subgraph_shape"))
+        int64_max = f"/model/constants/INT64/[{np.iinfo(np.int64).max}]"
+        shape_4 = self.op("Shape", f"{ids}/Shape_4", [full], I, [2])
+        slice_1 = self.op("Slice", f"{ids}/Slice_1", [shape_4, "/model/constants/INT64/[-1]", int64_max, "/model/constants/INT64/[0]"], I, [1])
+        squeeze_1 = self.op("Squeeze", f"{ids}/Squeeze_1", [slice_1, "/model/constants/INT64/[0]"], I, [])
+        unsqueeze_7 = self.op("Unsqueeze", f"{ids}/output_0", [squeeze_1, "/model/constants/INT64/[0]"], I, [1])  # (sic)
+        concat_3 = self.op("Concat", f"{ids}/Concat_3", [unsqueeze_7, "/model/constants/INT64/[1]"], I, [2], axis=0)
+        shape_5 = self.op("Shape", f"{ids}/Shape_5", [full], I, [2])
+        slice_2 = self.op("Slice", f"{ids}/Slice_2", [shape_5, "/model/constants/INT64/[-1]", int64_max, "/model/constants/INT64/[0]"], I, [1])
+        squeeze_2 = self.op("Squeeze", f"{ids}/Squeeze_2", [slice_2, "/model/constants/INT64/[0]"], I, [])
+        rng = self.op("Range", f"{ids}/Range", ["/model/constants/INT64/0", squeeze_2, "/model/constants/INT64/1"], I, ["unk"])
+        add_2 = self.op("Add", f"{ids}/Add_2", [rng, "/model/constants/INT64/1"], I, ["unk"])
+        reshape = self.op("Reshape", f"{ids}/Reshape", [add_2, concat_3], I, None)
+        less = self.op("Less", f"{ids}/Less", [rng, reshape], B, None)
+        causal = self.op("Where", f"{ids}/Where_2", [less, "/model/constants/FLOAT/0", full], F, None)
+        unsqueeze_8 = self.op("Unsqueeze", f"{ids}/Unsqueeze_8", [causal, "/model/constants/INT64/[0]"], F, None)
+        unsqueeze_9 = self.op("Unsqueeze", f"{ids}/Unsqueeze_9", [unsqueeze_8, "/model/constants/INT64/[1]"], F, None)
+        causal_4d = self.make_common_mask_reformat_subgraph(ids, "input_ids", unsqueeze_3, unsqueeze_9, input_ids_subgraph=True)
+        # make_attention_mask_subgraph
+        m3 = self.op("Unsqueeze", f"{am}/Unsqueeze_3", ["attention_mask", "/model/constants/INT64/[1]"], I, ["batch_size", 1, "total_sequence_length"])
+        m4 = self.op("Unsqueeze", f"{am}/Unsqueeze_4", [m3, "/model/constants/INT64/[2]"], I, ["batch_size", 1, 1, "total_sequence_length"])
+        expand = self.make_common_mask_reformat_subgraph(am, "attention_mask", unsqueeze_6, m4)
+        unk4 = ["unk", "unk", "unk", "unk"]
+        cast_1 = self.op("Cast", f"{am}/Cast_1", [expand], F, unk4, to=TensorProto.FLOAT)
+        sub = self.op("Sub", f"{am}/Sub", ["/model/constants/FLOAT/1", cast_1], F, unk4)
+        cast_2 = self.op("Cast", f"{am}/Cast_2", [sub], B, unk4, to=TensorProto.BOOL)
+        padding = self.op("Where", f"{am}/Where_2", [cast_2, f"/model/constants/FLOAT/{fmin}", sub], F, unk4)
+        add = self.op("Add", f"{base}/Add", [padding, causal_4d], F, ["batch_size", 1, "source_sequence_length", "target_sequence_length"])
+        self.attention_bias = self.op("Tile", f"{base}/Tile", [add, f"/model/constants/INT64/[1, {self.num_attn_heads}, 1, 1]"], F,
+                                      ["batch_size", self.num_attn_heads, "source_sequence_length", "target_sequence_length"])
+
+    def make_common_mask_reformat_subgraph(self, base, root_input, unsqueeze_for_concat, unsqueeze_for_expand, input_ids_subgraph=False):
+        # Expand unsqueeze_for_expand to [batch, 1, seq, total] (Where turns any -1 of the Concat into 1)
+        I = TensorProto.INT64
+        shape_1 = self.op("Shape", f"{base}/Shape_1", [root_input], I, [2])
+        shape_2 = self.op("Shape", f"{base}/Shape_2", [root_input], I, [2])
+        gather_1 = self.op("Gather", f"{base}/Gather_1", [shape_1, "/model/constants/INT64/0"], I, [], axis=0)
+        gather_2 = self.op("Gather", f"{base}/Gather_2", [shape_2, "/model/constants/INT64/1"], I, [], axis=0)
+        unsqueeze_1 = self.op("Unsqueeze", f"{base}/Unsqueeze_1", [gather_1, "/model/constants/INT64/[0]"], I, [1])
+        unsqueeze_2 = self.op("Unsqueeze", f"{base}/Unsqueeze_2", [gather_2, "/model/constants/INT64/[0]"], I, [1])
+        last_two = [unsqueeze_2, unsqueeze_for_concat] if input_ids_subgraph else [unsqueeze_for_concat, unsqueeze_2]
+        concat = self.op("Concat", f"{base}/Concat_1" if input_ids_subgraph else f"{base}/Concat",
+                         [unsqueeze_1, "/model/constants/INT64/[1]"] + last_two, I, [4], axis=0)
+        shape_3 = self.op("Shape", f"{base}/Shape_3", [concat], I, [1])
+        ones = self.op("ConstantOfShape", f"{base}/ConstantOfShape_1" if input_ids_subgraph else f"{base}/ConstantOfShape",
+                       [shape_3], I, ["unk"], value=numpy_helper.from_array(np.array([1], dtype=np.int64)))
+        mul = self.op("Mul", f"{base}/Mul", [ones, "/model/constants/INT64/-1"], I, ["unk"])
+        equal = self.op("Equal", f"{base}/Equal", [concat, mul], TensorProto.BOOL, [4])
+        where = self.op("Where", f"{base}/Where_1", [equal, ones, concat], I, [4])
+        return self.op("Expand", f"{base}/Expand", [unsqueeze_for_expand, where], TensorProto.FLOAT if input_ids_subgraph else I,
+                       None if input_ids_subgraph else ["unk", "unk", "unk", "unk"])
+
+    def make_repeat_kv(self, layer_id, root_input, past_kv, present_kv):
+        """The builder's make_repeat_kv, node for node: [batch, seq, kv*16] -> Reshape/Transpose -> [batch, kv, seq, 16],
+        Concat(past_kv, it) on axis 2 = present_kv (the graph output, kv heads), then Unsqueeze(2) ->
+        Expand [batch, kv, heads/kv, total, 16] -> Reshape [batch, heads, total, 16] (query head i reads kv head
+        i // (heads/kv)) -> Transpose -> Reshape [batch, total, heads*16], the key / value input of MultiHeadAttention."""
+        F, I = TensorProto.FLOAT, TensorProto.INT64
+        kv, h, hs, rep = self.num_kv_heads, self.num_attn_heads, self.head_size, self.num_attn_heads // self.num_kv_heads
+        base = f"/model/layers.{layer_id}/attn/{'k_proj' if past_kv.endswith('key') else 'v_proj'}/repeat_kv"
+        reshape_1 = self.op("Reshape", f"{base}/Reshape_1", [root_input, f"/model/constants/INT64/[0, 0, {kv}, -1]"], F,
+                            ["batch_size", "sequence_length", kv, hs])
+        transpose_1 = self.op("Transpose", f"{base}/Transpose_1", [reshape_1], F, ["batch_size", kv, "sequence_length", hs], perm=[0, 2, 1, 3])
+        self.node("Concat", [past_kv, transpose_1], [present_kv], name=f"{base}/Concat_1", axis=2)
+        shape_1 = self.op("Shape", f"{base}/Shape_1", [present_kv], I, [4])
+        dims = []
+        for i in range(4):
+            gather = self.op("Gather", f"{base}/Gather_{i + 1}", [shape_1, f"/model/constants/INT64/{i}"], I, [], axis=0)
+            dims.append(self.op("Unsqueeze", f"{base}/Unsqueeze_{i + 1}", [gather, "/model/constants/INT64/[0]"], I, [1]))
+        concat_2 = self.op("Concat", f"{base}/Concat_2", [dims[0], dims[1], f"/model/constants/INT64/[{rep}]", dims[2], dims[3]], I, [5], axis=0)
+        mul_1 = self.op("Mul", f"{base}/Mul_1", [dims[1], f"/model/constants/INT64/{rep}"], I, None)
+        concat_3 = self.op("Concat", f"{base}/Concat_3", [dims[0], mul_1, dims[2], dims[3]], I, [4], axis=0)
+        reshape_2 = self.op("Reshape", f"{base}/Reshape_2", [concat_2, "/model/constants/INT64/[-1]"], I, None)
+        shape_2 = self.op("Shape", f"{base}/Shape_2", [reshape_2], I, [1])
+        ones = self.op("ConstantOfShape", f"{base}/ConstantOfShape", [shape_2], I, [5], value=numpy_helper.from_array(np.array([1], dtype=np.int64)))
+        mul = self.op("Mul", f"{base}/Mul", [ones, "/model/constants/INT64/-1"], I, [5])
+        equal = self.op("Equal", f"{base}/Equal", [reshape_2, mul], TensorProto.BOOL, [5])
+        where = self.op("Where", f"{base}/Where", [equal, ones, reshape_2], I, [5])
+        unsqueeze_5 = self.op("Unsqueeze", f"{base}/Unsqueeze_5", [present_kv, "/model/constants/INT64/[2]"], F, ["batch_size", kv, 1, "sequence_length", hs])
+        expand = self.op("Expand", f"{base}/Expand", [unsqueeze_5, where], F, ["batch_size", kv, rep, "sequence_length", hs])
+        reshape_3 = self.op("Reshape", f"{base}/Reshape_3", [expand, concat_3], F, ["batch_size", h, "sequence_length", hs])
+        transpose_2 = self.op("Transpose", f"{base}/Transpose_2", [reshape_3], F, ["batch_size", "sequence_length", h, hs], perm=[0, 2, 1, 3])
+        return self.op("Reshape", f"{base}/Reshape_4", [transpose_2, f"/model/constants/INT64/[0, 0, {h * hs}]"], F,
+                       ["batch_size", "sequence_length", h * hs])
 
     def make_embedding(self, weight):
         self.initializer(weight.astype(np.float32), "model.embed_tokens.weight")
@@ -219,18 +373,36 @@ class Graph:
             group = self.num_attn_heads // (wk.shape[0] // self.head_size)
             dup = lambda w: np.repeat(w.reshape(-1, self.head_size, w.shape[1]), group, axis=0).reshape(-1, w.shape[1])
             wk, wv = dup(wk), dup(wv)
-        q = self.matmul(wq, f"/model/layers.{layer_id}/attn/q_proj/MatMul", root_input)
-        k = self.matmul(wk, f"/model/layers.{layer_id}/attn/k_proj/MatMul", root_input)
-        v = self.matmul(wv, f"/model/layers.{layer_id}/attn/v_proj/MatMul", root_input)
+        if self.variant == "gqa-packed":
+            # builder make_packed_matmul_float: torch.cat([q, k, v] weights, dim=0) = [(4+2+2)*16, 64] = [128, 64],
+            # stored transposed [64, 128]; GroupQueryAttention splits the packed query itself (key/value "")
+            q = self.matmul(np.concatenate([wq, wk, wv], axis=0), f"/model/layers.{layer_id}/attn/qkv_proj/MatMul", root_input)
+            k = v = ""
+        else:
+            q = self.matmul(wq, f"/model/layers.{layer_id}/attn/q_proj/MatMul", root_input)
+            k = self.matmul(wk, f"/model/layers.{layer_id}/attn/k_proj/MatMul", root_input)
+            v = self.matmul(wv, f"/model/layers.{layer_id}/attn/v_proj/MatMul", root_input)
         past_k, past_v = f"past_key_values.{layer_id}.key", f"past_key_values.{layer_id}.value"
         present_k, present_v = f"present.{layer_id}.key", f"present.{layer_id}.value"
-        if self.variant == "gqa":
+        if self.family == "gqa":
             cos, sin = self.make_rotary_embedding_caches()
             name = f"/model/layers.{layer_id}/attn/GroupQueryAttention"
             self.node("GroupQueryAttention", [q, k, v, past_k, past_v, self.seqlens_k, self.total_seq_len, cos, sin],
                       [f"{name}/output_0", present_k, present_v], name=name, domain="com.microsoft",
                       num_heads=self.num_attn_heads, kv_num_heads=self.num_kv_heads, scale=self.scale,
                       local_window_size=-1, softcap=0.0, do_rotary=1, rotary_interleaved=0)
+        elif self.variant == "mha-bias":
+            q = self.make_rotary_embedding(f"/model/layers.{layer_id}/attn/q_rotary/RotaryEmbedding", q, self.num_attn_heads)
+            k = self.make_rotary_embedding(f"/model/layers.{layer_id}/attn/k_rotary/RotaryEmbedding", k, self.num_kv_heads)
+            # builder make_attention_qk_subgraph: num_attn_heads != num_kv_heads with MultiHeadAttention, so the
+            # repeat_kv subgraphs take the KV cache (past -> Concat -> present, 2 kv heads) and hand MultiHeadAttention
+            # the repeated [batch, total_sequence_length, 4 * 16] key / value; the op's own past/present stay empty
+            k = self.make_repeat_kv(layer_id, k, past_k, present_k)
+            v = self.make_repeat_kv(layer_id, v, past_v, present_v)
+            name = f"/model/layers.{layer_id}/attn/MultiHeadAttention"
+            self.node("MultiHeadAttention", [q, k, v, "", "", self.attention_bias, "", ""],
+                      [f"{name}/output_0", "", ""], name=name, domain="com.microsoft",
+                      num_heads=self.num_attn_heads, scale=self.scale)
         else:
             q = self.make_rotary_embedding(f"/model/layers.{layer_id}/attn/q_rotary/RotaryEmbedding", q, self.num_attn_heads)
             k = self.make_rotary_embedding(f"/model/layers.{layer_id}/attn/k_rotary/RotaryEmbedding", k, self.num_kv_heads)
@@ -272,6 +444,8 @@ class Graph:
         self.make_layernorm(self.num_layers, W["model.norm.weight"], skip=True, location="final_norm")
         self.matmul(W["model.lm_head.weight"], "/lm_head/MatMul", self.layernorm["output_0"], logits=True)
 
+        if self.variant == "mha-bias":  # the builder's graph.sort(): its mask subgraph uses a value before making it
+            self.nodes = topological_sort(self.nodes, {v.name for v in self.inputs} | {t.name for t in self.initializers})
         graph = helper.make_graph(self.nodes, "main_graph", self.inputs, self.outputs, self.initializers, value_info=self.value_infos)
         model = helper.make_model(graph, opset_imports=[helper.make_operatorsetid("", 17), helper.make_operatorsetid("com.microsoft", 1)],
                                   producer_name="onnxruntime-genai", producer_version="0.0.0")
@@ -280,7 +454,7 @@ class Graph:
 
     def genai_config(self, cfg, filename="model.onnx"):
         inputs = {"input_ids": "input_ids", "attention_mask": "attention_mask"}
-        if self.variant == "mha":
+        if self.family == "mha":
             inputs["position_ids"] = "position_ids"
         inputs.update({"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"})
         return {
@@ -313,13 +487,24 @@ class Graph:
                 "no_repeat_ngram_size": 0,
                 "num_beams": 1,
                 "num_return_sequences": 1,
-                "past_present_share_buffer": self.variant == "gqa",  # the builder sets it for GroupQueryAttention
+                "past_present_share_buffer": self.family == "gqa",  # the builder sets it for GroupQueryAttention
                 "repetition_penalty": 1.0,
                 "temperature": 1.0,
                 "top_k": 50,
                 "top_p": 1.0,
             },
         }
+
+
+def topological_sort(nodes, available):
+    """Stable: each node goes as early as its inputs allow, ties in the order built."""
+    available, pending, ordered = set(available) | {""}, list(nodes), []
+    while pending:
+        ready = next(i for i, n in enumerate(pending) if all(x in available for x in n.input))
+        node = pending.pop(ready)
+        ordered.append(node)
+        available.update(node.output)
+    return ordered
 
 
 def to_fp16(model):
@@ -359,7 +544,7 @@ def main():
     with open(os.path.join(SRC, "config.json")) as f:
         cfg = json.load(f)
 
-    for variant in ("gqa", "mha"):
+    for variant in ("gqa", "mha", "gqa-packed", "mha-bias"):
         out = os.path.join(FIXTURES, f"genai-{variant}")
         os.makedirs(out, exist_ok=True)
         g = Graph(cfg, variant)
