@@ -101,8 +101,7 @@ export function discoverInputs(index: GraphIndex, file: string): ModelInputs {
 	const attentionMask = names.find(n => n === 'attention_mask');
 	const positionIds = names.find(n => n === 'position_ids');
 	const tokenTypeIds = names.find(n => n === 'token_type_ids');
-	const idsInfo = index.graph.input.find(i => i.name === inputIds);
-	const elemType = idsInfo?.type?.value.case === 'tensorType' ? idsInfo.type.value.value.elemType : 7;
+	const elemType = index.declaredType(inputIds)?.elemType ?? 7;
 	const cache: ModelInputs['cache'] = [];
 	const unknown: string[] = [];
 	for (const name of names) {
@@ -128,8 +127,7 @@ export function discoverInputs(index: GraphIndex, file: string): ModelInputs {
 
 /** The cache's sequence axis: the dimension named like past_seq_len, else the second to last. */
 function sequenceAxis(index: GraphIndex, past: string | undefined): number {
-	const info = past ? index.graph.input.find(i => i.name === past) : undefined;
-	const dims = info?.type?.value.case === 'tensorType' ? info.type.value.value.shape?.dim ?? [] : [];
+	const dims = (past && index.declaredType(past)?.dims) || [];
 	const named = dims.findIndex(d => d.value.case === 'dimParam' && /past|seq/i.test(d.value.value));
 	return named >= 0 ? named : Math.max(0, dims.length - 2);
 }

@@ -17,9 +17,7 @@ const NORMS = new Set(['LayerNormalization', 'SimplifiedLayerNormalization', 'RM
 /** An encoder classifier: no cache, and logits of rank 2 ([batch, classes], no sequence axis). */
 export function isSequenceClassifier(index: GraphIndex, inputs: ModelInputs, logits: string): boolean {
 	if (inputs.cache.length > 0) return false;
-	const output = index.graph.output.find(o => o.name === logits);
-	const shape = output?.type?.value.case === 'tensorType' ? output.type.value.value.shape : undefined;
-	return shape !== undefined && shape.dim.length === 2;
+	return index.declaredType(logits)?.dims.length === 2;
 }
 
 export function discoverEncoder(index: GraphIndex, file: string, inputs: ModelInputs, logits: string): GraphMap {

@@ -87,7 +87,7 @@ export class LanguageModel {
 			task: map.task,
 			labels: map.task === 'classification' ? classLabels(index, map, config) : undefined,
 		};
-		const cacheType = map.inputs.cache[0] && inputElementType(index, map.inputs.cache[0].past) === FLOAT16 ? 'float16' : 'float32';
+		const cacheType = map.inputs.cache[0] && index.declaredType(map.inputs.cache[0].past)?.elemType === FLOAT16 ? 'float16' : 'float32';
 		return new LanguageModel(files, info, map, tokenizer, config, proto, index, session, options, cacheShape, cacheType);
 	}
 
@@ -256,11 +256,6 @@ type FloatType = 'float32' | 'float16';
 const FLOAT32 = 1;
 const FLOAT16 = 10;
 
-function inputElementType(index: GraphIndex, name: string): number | undefined {
-	const info = index.graph.input.find(i => i.name === name);
-	return info?.type?.value.case === 'tensorType' ? info.type.value.value.elemType : undefined;
-}
-
 function setLogLevel(verbose?: boolean): void {
 	ort.env.logLevel = verbose ? 'warning' : 'error';
 }
@@ -279,8 +274,7 @@ async function createSession(bytes: Uint8Array, file: string, options: LoadOptio
 
 /** Shape of an empty past tensor: the declared dims, batch 1, the sequence axis 0. */
 function cacheDims(index: GraphIndex, name: string, config: ModelConfig, sequenceAxis: number): number[] {
-	const info = index.graph.input.find(i => i.name === name);
-	const dims = info?.type?.value.case === 'tensorType' ? info.type.value.value.shape?.dim ?? [] : [];
+	const dims = index.declaredType(name)?.dims ?? [];
 	const heads = config.heads ?? 0;
 	const headDim = config.width && config.heads ? config.width / config.heads : 0;
 	if (dims.length < 3) return [1, heads, 0, headDim];
@@ -294,9 +288,7 @@ function cacheDims(index: GraphIndex, name: string, config: ModelConfig, sequenc
 }
 
 function classLabels(index: GraphIndex, map: GraphMap, config: ModelConfig): string[] {
-	const output = index.graph.output.find(o => o.name === map.logits);
-	const dims = output?.type?.value.case === 'tensorType' ? output.type.value.value.shape?.dim ?? [] : [];
-	const last = dims.at(-1)?.value;
+	const last = index.declaredType(map.logits)?.dims.at(-1)?.value;
 	const count = last?.case === 'dimValue' ? Number(last.value) : config.labels?.length ?? 0;
 	return Array.from({length: count}, (_, i) => config.labels?.[i] ?? `LABEL_${i}`);
 }

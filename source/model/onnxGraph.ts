@@ -110,6 +110,14 @@ export class GraphIndex {
 		return this.ancestors(of).has(maybeAncestor);
 	}
 
+	/** The declared element type and dims of a graph input or output (undefined when it declares no tensor type). */
+	declaredType(name: string): {elemType: number; dims: TensorDim[]} | undefined {
+		const info = this.graph.input.find(i => i.name === name) ?? this.graph.output.find(o => o.name === name);
+		if (info?.type?.value.case !== 'tensorType') return undefined;
+		const tensor = info.type.value.value;
+		return {elemType: tensor.elemType, dims: tensor.shape?.dim ?? []};
+	}
+
 	/** Integer attribute of a node, or the fallback. */
 	intAttribute(node: NodeProto, name: string, fallback: number): number {
 		const attr = node.attribute.find(a => a.name === name);
@@ -118,6 +126,8 @@ export class GraphIndex {
 }
 
 /** A graph output with no type: ONNX Runtime infers it. */
+export type TensorDim = NonNullable<Extract<NonNullable<ValueInfoProto['type']>['value'], {case: 'tensorType'}>['value']['shape']>['dim'][number];
+
 export function untypedOutput(name: string): ValueInfoProto {
 	return create(ValueInfoProtoSchema, {name});
 }

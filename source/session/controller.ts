@@ -44,6 +44,8 @@ export class SessionController {
 	private readonly decoder: Decoder;
 	private readonly detectors: readonly Detector[];
 	private readonly lensCache = new Map<number, NonNullable<SessionState['lens']>['rows']>();
+	/** The positions a class lens was started for (classifiers). */
+	private classLensOf?: readonly PositionData[];
 	private random: () => number;
 	private stopRequested = false;
 	readonly ratingsPath: string;
@@ -149,7 +151,6 @@ export class SessionController {
 		const trace = await this.model.forward(ids, WANT_ALL);
 		const positions = positionsFromTrace(trace, this.piece, {generated: false, keepLogitsFrom: Infinity, classification: true});
 		const probs = softmax(trace.logits);
-		this.lensCache.clear();
 		const classes = {top: topK(probs, probs.length), entropy: entropy(probs)};
 		const best = classes.top[0]!;
 		this.set({
@@ -169,7 +170,7 @@ export class SessionController {
 		this.loadEarlierRatings();
 	}
 
-	/** Why generation commands do nothing here, or undefined when they can run. */
+	/** True (and says why in the status line) when this model cannot generate: a classifier. */
 	private noGeneration(): boolean {
 		if (!this.isClassifier) return false;
 		this.set({...this.state, message: 'a sequence classifier does not generate: edit the prompt (e) to classify another text'});
@@ -426,7 +427,9 @@ export class SessionController {
 	/** A classifier's class lens: the head on every layer's hidden states, once per input. */
 	private updateClassLens(): void {
 		const positions = this.state.positions;
-		if (positions.length === 0 || this.state.lens?.position === 'sequence') return;
+		// Once per input: cursor moves while it runs must not start it again.
+		if (positions.length === 0 || this.state.lens?.position === 'sequence' || this.classLensOf === positions) return;
+		this.classLensOf = positions;
 		const n = positions.length;
 		const width = positions[0]!.residual[0]!.length;
 		const streams = positions[0]!.residual.map((_, layer) => {
